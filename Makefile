@@ -49,3 +49,6 @@ clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 
 .PHONY: help venv system-deps demo test unit lint check fmt bench clean
+
+# Targets owned by other parts of the product (image, chart, sandbox load test...) live in mk/*.mk.
+-include mk/*.mk
