@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     commit_interval_s: float = Field(1.0, gt=0, description="How often finished offsets are committed.")
     drain_timeout_s: float = Field(
         20.0, gt=0, description="How long in-flight records may finish on stop or revoke.")
-    sink: Literal["log", "record", "cdp"] = Field("cdp", description="What acts on records: cdp, log or record.")
+    sink: Literal["log", "record", "cdp"] = Field("log", description="What acts on records: cdp, log or record.")
     record_sink_path: Path = Field(Path("processed.jsonl"), description="File the record sink appends to.")
     record_sink_delay_ms: str = Field(
         "0", description="Record sink processing delay, fixed 'N' or uniform range 'A-B' in ms.")

@@ -1,0 +1,209 @@
+"""The engine: takes consumed records, runs them through key lanes, decides each one's fate.
+
+It owns the offset tracker and the in-flight accounting. Every record ends in exactly one of:
+done (the sink accepted it), dead-lettered (the broker confirmed the dead letter), or not finished
+(a fatal error stopped the worker, or its partition was revoked) — and only finished records ever
+become committable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from worker.codec import Decoder
+from worker.errors import DecodeError, Fate, PermanentError, TransientError, fate_of, reason_of
+from worker.events import field_value
+from worker.metrics import Metrics
+from worker.retry import Backoff
+from worker.runtime.deadletters import DeadLetterPort, Failure
+from worker.runtime.lanes import KeyLanes
+from worker.runtime.offsets import OffsetTracker, TopicPartition
+from worker.runtime.records import Record, Work
+from worker.runtime.sinks import Sink
+
+log = logging.getLogger("worker.engine")
+
+POISONED_KEYS_LIMIT = 100_000
+
+
+class FollowedDeadLetterError(PermanentError):
+    """An earlier record of this key was dead-lettered and the key policy is ``follow``."""
+
+    reason = "follows_dead_letter"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Tunables of the engine (from :class:`worker.config.Settings`)."""
+
+    max_concurrency: int = 200
+    ordering_key_field: str = ""
+    backoff: Backoff = Backoff()
+    retry_deadline_s: float = 600.0
+    dlq_key_policy: str = "continue"
+
+
+class Engine:
+    """Runs records through lanes to the sink; see the module docstring for the guarantees."""
+
+    def __init__(self, decoder: Decoder, sink: Sink, dead_letters: DeadLetterPort, metrics: Metrics,
+                 options: EngineOptions, on_fatal: Callable[[BaseException], None]) -> None:
+        self._decoder = decoder
+        self._sink = sink
+        self._dead_letters = dead_letters
+        self._metrics = metrics
+        self._options = options
+        self._on_fatal = on_fatal
+        self.tracker = OffsetTracker()
+        self.lanes = KeyLanes(self._handle, options.max_concurrency, on_drop=self._release)
+        self._poisoned: OrderedDict[object, None] = OrderedDict()
+        #: Records released (finished, dropped or abandoned); read by the intake thread.
+        self.released_total = 0
+
+    # intake side -------------------------------------------------------------------------------
+    def accept(self, records: Iterable[Record]) -> None:
+        """Take consumed records (in partition order) and queue each on its key's lane."""
+        consumed = self._metrics.records_consumed
+        for record in records:
+            self.tracker.take(record.tp, record.offset, record.timestamp_ms)
+            consumed.labels(topic=record.topic).inc()
+            self.lanes.submit(self._work(record))
+
+    def _work(self, record: Record) -> Work:
+        work = Work(record=record, lane_key=None, taken_at=time.monotonic())
+        try:
+            work.event = self._decoder.decode(record.value, record.headers)
+        except DecodeError as exc:
+            work.error = exc
+        work.lane_key = self._lane_key(work)
+        return work
+
+    def _lane_key(self, work: Work) -> object:
+        field = self._options.ordering_key_field
+        if field and work.event is not None:
+            value = field_value(work.event, field)
+            if value is not None:
+                return value
+        key = work.record.key
+        return key if key is not None else ("partition", *work.record.tp)
+
+    # processing ----------------------------------------------------------------------------------
+    async def _handle(self, work: Work) -> None:
+        try:
+            outcome = await self._attempt(work)
+        except asyncio.CancelledError:
+            self._release(work)
+            raise
+        if outcome is None:
+            self._release(work)
+            return
+        self._finish(work, outcome)
+
+    async def _attempt(self, work: Work) -> str | None:
+        while True:
+            try:
+                await self._process(work)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001  (every failure gets a fate, unknown ones included)
+                next_step = await self._on_failure(work, error)
+                if next_step != "retry":
+                    return next_step
+            else:
+                return "done"
+
+    async def _process(self, work: Work) -> None:
+        if work.error is not None:
+            raise work.error
+        if work.lane_key in self._poisoned:
+            raise FollowedDeadLetterError("an earlier record of this key was dead-lettered")
+        assert work.event is not None
+        await self._sink.process(work.record, work.event)
+        self._metrics.end_to_end_latency.observe(max(time.time() - work.record.timestamp_ms / 1000, 0.0))
+
+    async def _on_failure(self, work: Work, error: Exception) -> str | None:
+        now = time.time()
+        work.attempts += 1
+        work.first_failure = work.first_failure or now
+        work.last_failure = now
+        fate = fate_of(error)
+        if fate is Fate.STOP:
+            log.error("stopping: %s", error)
+            self._on_fatal(error)
+            return None
+        if fate is Fate.RETRY and now - work.first_failure < self._options.retry_deadline_s:
+            retry_after = error.retry_after if isinstance(error, TransientError) else None
+            await asyncio.sleep(self._options.backoff.delay(work.attempts, retry_after))
+            return "retry"
+        return await self._dead_letter(work, error)
+
+    async def _dead_letter(self, work: Work, error: Exception) -> str | None:
+        stage = getattr(error, "stage", "decode" if isinstance(error, DecodeError) else "process")
+        assert work.first_failure is not None and work.last_failure is not None
+        failure = Failure(stage, error, work.attempts, work.first_failure, work.last_failure)
+        try:
+            await self._dead_letters.send(work.record, failure)
+        except Exception as exc:  # noqa: BLE001  (an unwritable dead-letter topic stops the worker)
+            log.error("dead-letter write failed, stopping: %s", exc)
+            self._on_fatal(exc)
+            return None
+        self._metrics.dead_letters.labels(stage=stage, reason=reason_of(error)).inc()
+        log.warning("dead-lettered %s/%d@%d at %s: %s", work.record.topic, work.record.partition,
+                    work.record.offset, stage, error)
+        if self._options.dlq_key_policy == "follow":
+            self._poison(work.lane_key)
+        return "dead_letter"
+
+    def _poison(self, key: object) -> None:
+        self._poisoned[key] = None
+        self._poisoned.move_to_end(key)
+        while len(self._poisoned) > POISONED_KEYS_LIMIT:
+            self._poisoned.popitem(last=False)
+
+    def _finish(self, work: Work, outcome: str) -> None:
+        record = work.record
+        self.tracker.finish(record.tp, record.offset)
+        self._metrics.records_finished.labels(topic=record.topic, outcome=outcome).inc()
+        self._metrics.processing_duration.observe(time.monotonic() - work.taken_at)
+        self.released_total += 1
+
+    def _release(self, _work: Work) -> None:
+        self.released_total += 1
+
+    # rebalance and shutdown ------------------------------------------------------------------------
+    async def revoke(self, partitions: list[TopicPartition], timeout: float) -> dict[TopicPartition, int]:
+        """Stop work of ``partitions``: drop queued records, let running ones finish within ``timeout``.
+
+        Returns the committable offsets of those partitions; nothing is committed for them afterwards.
+        """
+        running = self.lanes.revoke(partitions)
+        if running:
+            _, late = await asyncio.wait(running, timeout=timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("revoke: cancelled %d records still running after %.1fs", len(late), timeout)
+                await asyncio.wait(late)
+        offsets = {tp: off for tp, off in self.tracker.committable().items() if tp in set(partitions)}
+        self.tracker.forget(partitions)
+        return offsets
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until every taken record is finished, at most ``timeout`` seconds; True if drained."""
+        deadline = time.monotonic() + timeout
+        while not self.lanes.idle and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.lanes.idle
+
+    def update_gauges(self, in_flight: int) -> None:
+        self._metrics.records_in_flight.set(in_flight)
+        self._metrics.keys_blocked.set(self.lanes.blocked_keys)
+
+    async def aclose(self) -> None:
+        await self.lanes.close()
+        await self._sink.aclose()
