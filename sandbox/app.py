@@ -1,0 +1,138 @@
+"""Composition root of the sandbox: config + store + clock → one ASGI application.
+
+Route modules expose ``routes(ctx: AppContext) -> list[BaseRoute]``. Stream and inspection are
+always mounted; ``sandbox.rest``, ``sandbox.batch`` and ``sandbox.page`` are mounted when they can
+be imported. Faults wrap everything as ASGI middleware keyed by path prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hmac
+import importlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from sandbox import errors
+from sandbox.clock import Clock
+from sandbox.config import SandboxConfig
+from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.sessions import SessionBook
+from sandbox.store import Store
+
+#: Optional route modules, mounted when importable (built by the REST/Batch/page owner).
+OPTIONAL_ROUTE_MODULES = ("sandbox.rest", "sandbox.batch", "sandbox.page")
+#: Seconds between commits of pending SQLite writes.
+COMMIT_INTERVAL = 0.05
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What every route module may use. One per running app; built by :func:`build_app`."""
+
+    config: SandboxConfig
+    store: Store
+    clock: Clock
+    sessions: SessionBook
+    faults: FaultBook
+
+    def basic_auth(self, request: Request) -> None:
+        """Check HTTP Basic credentials (client key : API token); raise the documented 401 otherwise."""
+        header = request.headers.get("authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic" or not encoded:
+            raise errors.unauthorized("Basic authentication with client key and API token is required")
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise errors.unauthorized("malformed Basic authorization header") from exc
+        expected = f"{self.config.client_key}:{self.config.api_token}"
+        if not hmac.compare_digest(f"{user}:{password}", expected):
+            raise errors.unauthorized("wrong client key or API token")
+
+    def now_iso(self) -> str:
+        """The sandbox clock as CDP writes timestamps (``2025-03-07T16:15:11.000Z``)."""
+        return self.clock.iso()
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def collect_routes(ctx: AppContext) -> list[BaseRoute]:
+    """Routes of the Stream and inspection modules plus every importable optional module."""
+    from sandbox import inspect, stream  # noqa: PLC0415  (route modules import AppContext from here)
+
+    found: list[BaseRoute] = [*stream.routes(ctx), *inspect.routes(ctx)]
+    for name in OPTIONAL_ROUTE_MODULES:
+        module = _optional_module(name)
+        if module is not None:
+            found.extend(module.routes(ctx))
+    return found
+
+
+def _lifespan(store: Store) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async def commit_forever() -> None:
+            while True:
+                await asyncio.sleep(COMMIT_INTERVAL)
+                store.commit()
+
+        task = asyncio.create_task(commit_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            store.commit()
+
+    return lifespan
+
+
+def build_context(config: SandboxConfig, store: Store, clock: Clock) -> AppContext:
+    """The shared context for ``config``, with sessions and faults initialised from it."""
+    sessions = SessionBook(config.session_timeout_seconds, config.strict)
+    faults = FaultBook(seed=config.fault_seed)
+    for rule in config.initial_faults:
+        faults.add(rule)
+    return AppContext(config=config, store=store, clock=clock, sessions=sessions, faults=faults)
+
+
+class SandboxApp(Starlette):
+    """Starlette with the fault middleware outside its error handling, so faults see raw connections."""
+
+    faults: FaultBook | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack wrapped in :class:`FaultMiddleware` (a dropped connection must reach uvicorn)."""
+        inner = super().build_middleware_stack()
+        return inner if self.faults is None else FaultMiddleware(inner, self.faults)
+
+
+def build_app(config: SandboxConfig, store: Store, clock: Clock) -> Starlette:
+    """The whole sandbox as one Starlette app; ``app.state.ctx`` is its :class:`AppContext`."""
+    ctx = build_context(config, store, clock)
+    app = SandboxApp(
+        routes=collect_routes(ctx),
+        exception_handlers={errors.ApiError: errors.render},
+        lifespan=_lifespan(store),
+    )
+    app.faults = ctx.faults
+    app.state.ctx = ctx
+    return app
