@@ -59,6 +59,7 @@ class Engine:
         self._metrics = metrics
         self._options = options
         self._on_fatal = on_fatal
+        self._stopped = False
         self.tracker = OffsetTracker()
         self.lanes = KeyLanes(self._handle, options.max_concurrency, on_drop=self._release)
         self._poisoned: OrderedDict[object, None] = OrderedDict()
@@ -93,7 +94,15 @@ class Engine:
         return key if key is not None else ("partition", *work.record.tp)
 
     # processing ----------------------------------------------------------------------------------
+    def _fail(self, error: BaseException) -> None:
+        """Stop the worker: records not finished yet stay uncommitted and are read again later."""
+        self._stopped = True
+        self._on_fatal(error)
+
     async def _handle(self, work: Work) -> None:
+        if self._stopped:
+            self._release(work)
+            return
         try:
             outcome = await self._attempt(work)
         except asyncio.CancelledError:
@@ -134,7 +143,7 @@ class Engine:
         fate = fate_of(error)
         if fate is Fate.STOP:
             log.error("stopping: %s", error)
-            self._on_fatal(error)
+            self._fail(error)
             return None
         if fate is Fate.RETRY and now - work.first_failure < self._options.retry_deadline_s:
             retry_after = error.retry_after if isinstance(error, TransientError) else None
@@ -150,7 +159,7 @@ class Engine:
             await self._dead_letters.send(work.record, failure)
         except Exception as exc:  # noqa: BLE001  (an unwritable dead-letter topic stops the worker)
             log.error("dead-letter write failed, stopping: %s", exc)
-            self._on_fatal(exc)
+            self._fail(exc)
             return None
         self._metrics.dead_letters.labels(stage=stage, reason=reason_of(error)).inc()
         log.warning("dead-lettered %s/%d@%d at %s: %s", work.record.topic, work.record.partition,
@@ -192,6 +201,14 @@ class Engine:
         offsets = {tp: off for tp, off in self.tracker.committable().items() if tp in set(partitions)}
         self.tracker.forget(partitions)
         return offsets
+
+    async def assigned(self, partitions: list[TopicPartition]) -> None:
+        """Let the sink prepare (restore its state) before records of ``partitions`` flow."""
+        try:
+            await self._sink.assigned(partitions)
+        except Exception as exc:
+            self._fail(exc)
+            raise
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every taken record is finished, at most ``timeout`` seconds; True if drained."""

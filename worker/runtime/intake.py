@@ -177,6 +177,7 @@ class Intake:
         self._metrics.partitions_assigned.set(len(self.assigned))
         log.info("assigned %s", sorted(tps))
         self._commit_start_offsets(consumer, partitions)
+        self._ask_loop(lambda: self._engine.assigned(sorted(tps)), timeout=self._options.drain_timeout_s * 3)
 
     def _commit_start_offsets(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Commit a start offset for partitions the group never committed, so lag is always defined."""

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -25,6 +26,9 @@ class Sink(Protocol):
 
     async def process(self, record: Record, event: Event) -> None: ...
 
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        """Partitions were assigned; called before any of their records is consumed (restore state here)."""
+
     async def aclose(self) -> None: ...
 
 
@@ -35,12 +39,16 @@ class LogSink:
         log.info("event %s %s from %s/%d@%d", event.event_type, event.event_id,
                  record.topic, record.partition, record.offset)
 
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        return None
+
     async def aclose(self) -> None:
         return None
 
 
 class RecordSink:
-    """Appends ``{"topic","partition","offset","key","event_id","event_type"}`` per record to a file.
+    """Appends one JSON line per record (topic, partition, offset, key, event id and type, start and
+    finish on the monotonic clock) to a file.
 
     Each line is flushed before the record counts as processed, so a killed worker leaves a file that
     lists every record it finished (plus perhaps one torn last line).
@@ -53,6 +61,7 @@ class RecordSink:
         self._file: IO[str] | None = None
 
     async def process(self, record: Record, event: Event) -> None:
+        started = time.monotonic()
         low, high = self._delay
         if high > 0:
             await asyncio.sleep(self._rng.uniform(low, high) / 1000)
@@ -62,9 +71,13 @@ class RecordSink:
             "topic": record.topic, "partition": record.partition, "offset": record.offset,
             "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
             "event_id": str(event.event_id), "event_type": event.event_type,
+            "started": started, "finished": time.monotonic(),
         }
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
+
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        return None
 
     async def aclose(self) -> None:
         if self._file is not None:
