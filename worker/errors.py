@@ -62,6 +62,12 @@ class EmptyRecordError(DecodeError):
     reason = "empty"
 
 
+class EncodeError(PermanentError):
+    """An event could not be encoded (outside the Avro contract, or the schema registry refused it)."""
+
+    reason = "encode"
+
+
 class RejectedError(PermanentError):
     """CDP answered that the request itself is wrong (4xx other than auth / throttling)."""
 
