@@ -152,12 +152,7 @@ class Fields:
 
     def choice(self, key: str, kind: type[E]) -> E:
         """A required symbol of enum ``kind``."""
-        value = self.raw(key)
-        try:
-            return kind(value)
-        except ValueError:
-            symbols = ", ".join(str(member.value) for member in kind)
-            raise ValidationError(f"expected one of {symbols}, got {describe(value)}", self.at(key)) from None
+        return to_choice(self.raw(key), kind, self.at(key))
 
     def opt_choice(self, key: str, kind: type[E]) -> E | None:
         """An optional enum symbol."""
@@ -223,6 +218,15 @@ def to_time(value: object, path: str) -> datetime:
         raise ValidationError(f"{expected}, got {describe(value)}", path)
     moment = moment.astimezone(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def to_choice(value: object, kind: type[E], path: str) -> E:
+    """A symbol of enum ``kind``."""
+    try:
+        return kind(value)
+    except ValueError:
+        symbols = ", ".join(str(member.value) for member in kind)
+        raise ValidationError(f"expected one of {symbols}, got {describe(value)}", path) from None
 
 
 def to_extension(value: object, path: str) -> ExtensionValue:

@@ -11,7 +11,7 @@ from typing import Any
 
 from worker.errors import UnknownSchemaError, ValidationError
 from worker.events import model as m
-from worker.events.fields import Fields, describe
+from worker.events.fields import Fields, describe, to_choice
 
 Parser = Callable[[Fields, dict[str, Any]], m.Event]
 
@@ -188,10 +188,7 @@ def _order_imported(root: Fields, env: dict[str, Any]) -> m.Event:
 
 
 def _order_updated(root: Fields, env: dict[str, Any]) -> m.Event:
-    changes = tuple(
-        Fields({"change": value}, path).choice("change", m.OrderChange)
-        for path, value in root.elements("changes")
-    )
+    changes = tuple(to_choice(value, m.OrderChange, path) for path, value in root.elements("changes"))
     if not changes:
         raise ValidationError("an update names at least one change", root.at("changes"))
     _unique(changes, root.at("changes"), "")
