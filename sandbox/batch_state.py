@@ -72,6 +72,7 @@ def from_doc(doc: Mapping[str, object]) -> Batch:
     """The inverse of :func:`to_doc`."""
     values = dict(doc)
     stats = values.pop("stats", None)
+    values["expiry_epoch"] = float(str(values["expiry_epoch"]))  # jsonio reads floats back as Decimal
     batch = Batch(**values)  # type: ignore[arg-type]  # the document was written by to_doc
     return dataclasses.replace(batch, stats=Stats(**stats) if isinstance(stats, dict) else None)
 

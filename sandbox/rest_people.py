@@ -9,38 +9,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import rest_http as http
+from sandbox import rest_identity as identity
 from sandbox.rest_context import RestContext, not_found
 from sandbox.rest_errors import api_error
 from sandbox.rest_repo import Person
 from sandbox.rest_specs import consumer_fields, contact_fields
 from sandbox.rest_views import guest_href, guest_view, person_view
-from sandbox.rows import Guest, GuestFields, Identifier
-
-_PII_SKIP = frozenset({"emails", "identifiers", "guest", "firstName", "lastName", "orderItems"})
-
-
-def _identifiers(fields: Mapping[str, object]) -> list[Identifier]:
-    raw = fields.get("identifiers")
-    entries = raw if isinstance(raw, list) else []
-    return [Identifier(str(e["provider"]), str(e["id"]), e.get("expiryDate")) for e in entries]
-
-
-def _first_email(fields: Mapping[str, object]) -> str | None:
-    emails = fields.get("emails")
-    return str(emails[0]) if isinstance(emails, list) and emails else None
-
-
-def guest_fields(fields: Mapping[str, object], guest_type: str) -> GuestFields:
-    """Guest profile fields taken from a contact or consumer body."""
-    pii = {k: v for k, v in fields.items() if k not in _PII_SKIP}
-    first, last = fields.get("firstName"), fields.get("lastName")
-    return GuestFields(
-        guest_type=guest_type,
-        email=_first_email(fields),
-        first_name=str(first) if first else None,
-        last_name=str(last) if last else None,
-        pii=pii,
-    )
+from sandbox.rows import Guest
 
 
 class PeopleRoutes:
@@ -48,12 +23,6 @@ class PeopleRoutes:
 
     def __init__(self, rc: RestContext) -> None:
         self.rc = rc
-
-    def _active(self, guest: Guest | None) -> Guest | None:
-        guests = self.rc.app.store.guests
-        while guest is not None and guest.merged_into:
-            guest = guests.get(guest.merged_into)
-        return guest
 
     def _explicit_guest(self, fields: Mapping[str, object]) -> str | None:
         link = fields.get("guest")
@@ -64,34 +33,15 @@ class PeopleRoutes:
             raise api_error(400, f"guest.href names no guest: {guest_ref}")
         return guest_ref
 
-    def _matched_guest(self, fields: Mapping[str, object]) -> Guest | None:
-        config, guests = self.rc.app.config, self.rc.app.store.guests
-        for identifier in _identifiers(fields):
-            if config.resolves_identity(identifier.provider):
-                found = self._active(guests.find_by_identifier(identifier.provider, identifier.id))
-                if found is not None:
-                    return found
-        email = _first_email(fields)
-        matches = guests.find_by_email(email) if email and config.resolves_identity("email") else []
-        return matches[0] if matches else None
-
-    def _has_identity(self, fields: Mapping[str, object]) -> bool:
-        config = self.rc.app.config
-        by_id = any(config.resolves_identity(i.provider) for i in _identifiers(fields))
-        return by_id or (_first_email(fields) is not None and config.resolves_identity("email"))
-
     def resolve_guest(self, fields: Mapping[str, object]) -> str:
-        """The guest a contact identifies (explicit link, identity rules), created when new."""
+        """The guest a contact identifies (explicit ``guest.href``, identity rules), created when new."""
         explicit = self._explicit_guest(fields)
         if explicit is not None:
             return explicit
-        if not self._has_identity(fields):
+        person = identity.person_of(fields)
+        if not identity.has_identity(self.rc.app, person):
             raise api_error(400, "Not enough identifying information for the tenant's identity rules")
-        guests, now = self.rc.app.store.guests, self.rc.now()
-        guest = self._matched_guest(fields) or guests.create(guest_fields(fields, "customer"), "rest", now)
-        for identifier in _identifiers(fields):
-            guests.add_identifier(guest.guest_ref, identifier)
-        return guest.guest_ref
+        return identity.resolve_guest(self.rc.app, person, "rest")
 
     def _person(self, kind: str, request: Request) -> Person:
         person = self.rc.people.get(kind, request.path_params["ref"])
@@ -146,7 +96,8 @@ class PeopleRoutes:
         order = self.rc.order(request.path_params["ref"])
         fields = consumer_fields(await http.json_object(request))
         self._check_item_links(order.order_ref, fields)
-        guest = self.rc.app.store.guests.create(guest_fields(fields, "traveller"), "rest", self.rc.now())
+        traveller = identity.guest_fields(identity.person_of(fields), "traveller")
+        guest = self.rc.app.store.guests.create(traveller, "rest", self.rc.now())
         person = self.rc.people.create("consumer", order.order_ref, guest.guest_ref, fields, self.rc.now())
         return http.created(person_view(http.base_url(request), person))
 
@@ -172,8 +123,8 @@ class PeopleRoutes:
         params, guests = request.query_params, self.rc.app.store.guests
         provider, id_ = params.get("identifiers.provider"), params.get("identifiers.id")
         if provider is not None and id_ is not None:
-            found = self._active(guests.find_by_identifier(provider, id_))
-            return [found] if found is not None else []
+            found = guests.find_by_identifier(provider, id_)
+            return [found] if found is not None and not found.merged_into else []
         if params.get("email"):
             return guests.find_by_email(params["email"])
         raise api_error(400, "Search by email, or by identifiers.provider and identifiers.id")
