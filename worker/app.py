@@ -17,7 +17,7 @@ from worker.codec import build_decoder
 from worker.config import Settings, parse_delay_ms
 from worker.errors import ConfigurationError
 from worker.health import HealthServer
-from worker.metrics import Metrics, create_metrics
+from worker.metrics import create_metrics
 from worker.retry import Backoff
 from worker.runtime.deadletters import DeadLetterWriter
 from worker.runtime.engine import Engine, EngineOptions
@@ -61,12 +61,17 @@ def consumer_conf(settings: Settings) -> dict[str, Any]:
 
 
 def producer_conf(settings: Settings) -> dict[str, Any]:
-    return {**kafka_common(settings), "enable.idempotence": True, "acks": "all", "linger.ms": 5,
-            "message.timeout.ms": 30000}
+    return {
+        **kafka_common(settings),
+        "enable.idempotence": True,
+        "acks": "all",
+        "linger.ms": 5,
+        "message.timeout.ms": 30000,
+    }
 
 
 SINKS: dict[str, Callable[[Settings], Sink]] = {
-    "log": lambda s: LogSink(),
+    "log": lambda _settings: LogSink(),
     "record": lambda s: RecordSink(s.record_sink_path, parse_delay_ms(s.record_sink_delay_ms)),
 }
 
@@ -119,10 +124,16 @@ class Worker:
         loop = asyncio.get_running_loop()
         settings = self.settings
         metrics = create_metrics(self.registry)
-        decoder = build_decoder(settings.wire_format, settings.schema_dir, settings.schema_registry_url or None)
+        decoder = build_decoder(
+            settings.wire_format, settings.schema_dir, settings.schema_registry_url or None
+        )
         poller = ProducerPoller(Producer(producer_conf(settings)))
-        dead_letters = DeadLetterWriter(poller.producer.produce, settings.dlq_topic, settings.kafka_group_id, loop)
-        engine = Engine(decoder, build_sink(settings), dead_letters, metrics, _engine_options(settings), self.fail)
+        dead_letters = DeadLetterWriter(
+            poller.producer.produce, settings.dlq_topic, settings.kafka_group_id, loop
+        )
+        engine = Engine(
+            decoder, build_sink(settings), dead_letters, metrics, _engine_options(settings), self.fail
+        )
         intake = Intake(consumer_conf(settings), _intake_options(settings), engine, metrics, loop, self.fail)
         health = HealthServer(self.registry, lambda: (True, "alive"), lambda: self._ready(intake))
         self.metrics_port = await health.start(settings.metrics_host, settings.metrics_port)
@@ -130,7 +141,7 @@ class Worker:
         poller.start()
         intake.start()
         await self.stopping.wait()
-        await self._shutdown(engine, intake, poller, health, metrics)
+        await self._shutdown(engine, intake, poller, health)
         return EXIT_OK if self.fatal is None else EXIT_FATAL
 
     def _ready(self, intake: Intake) -> tuple[bool, str]:
@@ -140,8 +151,9 @@ class Worker:
             return False, "no partitions assigned"
         return True, f"{len(intake.assigned)} partitions assigned"
 
-    async def _shutdown(self, engine: Engine, intake: Intake, poller: ProducerPoller, health: HealthServer,
-                        metrics: Metrics) -> None:
+    async def _shutdown(
+        self, engine: Engine, intake: Intake, poller: ProducerPoller, health: HealthServer
+    ) -> None:
         log.info("stopping: draining in-flight records", extra={"in_flight": intake.in_flight})
         intake.stop_taking()
         drained = await engine.drain(self.settings.drain_timeout_s)
@@ -175,7 +187,7 @@ def _intake_options(settings: Settings) -> IntakeOptions:
 
 def run(settings: Settings) -> int:
     """Run the worker until SIGTERM/SIGINT or a fatal error; returns the exit code."""
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # shipped unannotated
     return asyncio.run(_main(settings))
 
 

@@ -29,57 +29,78 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore")
 
     # Kafka
-    kafka_bootstrap_servers: str = Field("", description="Kafka bootstrap servers; empty means none configured.")
+    kafka_bootstrap_servers: str = Field(
+        "", description="Kafka bootstrap servers; empty means none configured."
+    )
     kafka_topics: CommaList = Field(("commerce-events",), description="Comma-separated input topics.")
     kafka_group_id: str = Field("cdp-worker", description="Consumer group id.")
     kafka_auto_offset_reset: Literal["earliest", "latest"] = Field(
-        "earliest", description="Where a new group starts reading.")
+        "earliest", description="Where a new group starts reading."
+    )
     kafka_session_timeout_ms: int = Field(10000, ge=1000, description="Consumer group session timeout.")
     kafka_heartbeat_interval_ms: int = Field(2000, ge=100, description="Consumer heartbeat interval.")
     kafka_max_poll_interval_ms: int = Field(
-        300000, ge=10000, description="Longest gap between polls before the member is evicted.")
+        300000, ge=10000, description="Longest gap between polls before the member is evicted."
+    )
     kafka_queued_max_kbytes: int = Field(
-        8192, ge=1024, description="Per-partition prefetch buffer of the Kafka client (bounds memory).")
+        8192, ge=1024, description="Per-partition prefetch buffer of the Kafka client (bounds memory)."
+    )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
-        "PLAINTEXT", description="Kafka security protocol.")
+        "PLAINTEXT", description="Kafka security protocol."
+    )
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] = Field(
-        "PLAIN", description="SASL mechanism when the protocol uses SASL.")
+        "PLAIN", description="SASL mechanism when the protocol uses SASL."
+    )
     kafka_sasl_username: str = Field("", description="SASL username.")
     kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password (secret).")
-    kafka_ssl_ca_location: str = Field("", description="CA bundle for Kafka TLS; empty uses the system store.")
+    kafka_ssl_ca_location: str = Field(
+        "", description="CA bundle for Kafka TLS; empty uses the system store."
+    )
 
     # Input decoding and ordering
     wire_format: Literal["json", "avro", "avro-registry"] = Field(
-        "json", description="How record values are encoded.")
+        "json", description="How record values are encoded."
+    )
     schema_dir: Path = Field(DEFAULT_SCHEMA_DIR, description="Directory of the commerce event Avro schemas.")
     schema_registry_url: str = Field("", description="Schema Registry URL for the avro-registry wire format.")
     ordering_key_field: str = Field(
-        "", description="Event field whose value orders records (e.g. guest.customer_id); empty: the Kafka key.")
+        "",
+        description="Event field whose value orders records (e.g. guest.customer_id); empty: the Kafka key.",
+    )
 
     # Runtime
     max_in_flight: int = Field(1000, ge=1, description="Records held in memory before partitions are paused.")
-    max_concurrency: int = Field(200, ge=1, description="Records of different keys processed at the same time.")
+    max_concurrency: int = Field(
+        200, ge=1, description="Records of different keys processed at the same time."
+    )
     commit_interval_s: float = Field(1.0, gt=0, description="How often finished offsets are committed.")
     drain_timeout_s: float = Field(
-        20.0, gt=0, description="How long in-flight records may finish on stop or revoke.")
-    sink: Literal["log", "record", "cdp"] = Field("log", description="What acts on records: cdp, log or record.")
+        20.0, gt=0, description="How long in-flight records may finish on stop or revoke."
+    )
+    sink: Literal["log", "record", "cdp"] = Field(
+        "log", description="What acts on records: cdp, log or record."
+    )
     record_sink_path: Path = Field(Path("processed.jsonl"), description="File the record sink appends to.")
     record_sink_delay_ms: str = Field(
-        "0", description="Record sink processing delay, fixed 'N' or uniform range 'A-B' in ms.")
+        "0", description="Record sink processing delay, fixed 'N' or uniform range 'A-B' in ms."
+    )
     retry_base_s: float = Field(0.2, gt=0, description="First retry backoff.")
     retry_max_s: float = Field(30.0, gt=0, description="Longest single retry backoff.")
     retry_deadline_s: float = Field(
-        600.0, gt=0, description="How long a record may be retried before it is dead-lettered.")
+        600.0, gt=0, description="How long a record may be retried before it is dead-lettered."
+    )
 
     # Dead letters
     dlq_topic: str = Field("commerce-events.dlq", description="Dead-letter topic.")
     dlq_key_policy: Literal["continue", "follow"] = Field(
         "continue",
-        description="After a dead letter, later records of its key: continue normally, or follow it to the DLQ.")
+        description="After a dead letter, later records of its key: continue, or follow it to the DLQ.",
+    )
 
     # CDP
     cdp_base_url: str = Field(
-        "https://api-engage-eu.sitecorecloud.io", description="CDP API host for the tenant's region.")
+        "https://api-engage-eu.sitecorecloud.io", description="CDP API host for the tenant's region."
+    )
     cdp_client_key: str = Field("", description="CDP client key (public tenant identifier).")
     cdp_api_token: SecretStr = Field(SecretStr(""), description="CDP API token for REST and Batch (secret).")
     cdp_point_of_sale: str = Field("", description="Default CDP point of sale when an event names none.")

@@ -85,8 +85,16 @@ def start_broker(port: int | None = None, log_path: Path | None = None) -> Embed
     """Start tansu with memory storage on a free loopback port and wait until it accepts clients."""
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
-    args = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/"]
+    args = [
+        str(tansu_binary()),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
     out = log_path.open("ab") if log_path else subprocess.DEVNULL
     env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
     process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)

@@ -55,46 +55,84 @@ def create_metrics(registry: CollectorRegistry) -> Metrics:
         registry=r,
         records_consumed=Counter("cdpw_records_consumed", "Records taken from Kafka.", ["topic"], registry=r),
         records_finished=Counter(
-            "cdpw_records_finished", "Records finished, by outcome (done or dead_letter).",
-            ["topic", "outcome"], registry=r),
+            "cdpw_records_finished",
+            "Records finished, by outcome (done or dead_letter).",
+            ["topic", "outcome"],
+            registry=r,
+        ),
         dead_letters=Counter(
-            "cdpw_dead_letters", "Records written to the dead-letter topic, by stage and reason.",
-            ["stage", "reason"], registry=r),
+            "cdpw_dead_letters",
+            "Records written to the dead-letter topic, by stage and reason.",
+            ["stage", "reason"],
+            registry=r,
+        ),
         records_in_flight=Gauge("cdpw_records_in_flight", "Records taken but not finished yet.", registry=r),
         keys_blocked=Gauge(
-            "cdpw_keys_blocked", "Ordering keys with records waiting behind an unfinished one.", registry=r),
+            "cdpw_keys_blocked", "Ordering keys with records waiting behind an unfinished one.", registry=r
+        ),
         consumer_lag_records=Gauge(
-            "cdpw_consumer_lag_records", "Records between the committed offset and the high watermark.",
-            ["topic", "partition"], registry=r),
+            "cdpw_consumer_lag_records",
+            "Records between the committed offset and the high watermark.",
+            ["topic", "partition"],
+            registry=r,
+        ),
         consumer_lag_seconds=Gauge(
-            "cdpw_consumer_lag_seconds", "Age of the oldest unfinished record (0 when caught up).",
-            ["topic", "partition"], registry=r),
+            "cdpw_consumer_lag_seconds",
+            "Age of the oldest unfinished record (0 when caught up).",
+            ["topic", "partition"],
+            registry=r,
+        ),
         commits=Counter("cdpw_commits", "Offset commits, by result (ok or failed).", ["result"], registry=r),
         rebalances=Counter(
-            "cdpw_rebalances", "Partition rebalance callbacks, by kind (assigned, revoked, lost).",
-            ["kind"], registry=r),
+            "cdpw_rebalances",
+            "Partition rebalance callbacks, by kind (assigned, revoked, lost).",
+            ["kind"],
+            registry=r,
+        ),
         partitions_assigned=Gauge("cdpw_partitions_assigned", "Partitions owned by this worker.", registry=r),
         partitions_paused=Gauge(
-            "cdpw_partitions_paused", "Partitions paused because the in-flight bound was reached.", registry=r),
+            "cdpw_partitions_paused", "Partitions paused because the in-flight bound was reached.", registry=r
+        ),
         processing_duration=Histogram(
-            "cdpw_processing_duration_seconds", "Time from taking a record to finishing it.",
-            buckets=LATENCY_BUCKETS, registry=r),
+            "cdpw_processing_duration_seconds",
+            "Time from taking a record to finishing it.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        ),
         end_to_end_latency=Histogram(
-            "cdpw_end_to_end_latency_seconds", "Time from the record's Kafka timestamp to its acceptance by CDP.",
-            buckets=LATENCY_BUCKETS, registry=r),
+            "cdpw_end_to_end_latency_seconds",
+            "Time from the record's Kafka timestamp to its acceptance by CDP.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        ),
         cdp_requests=Counter(
-            "cdpw_cdp_requests", "Requests sent to CDP, by API, step and status class.",
-            ["api", "step", "status_class"], registry=r),
+            "cdpw_cdp_requests",
+            "Requests sent to CDP, by API, step and status class.",
+            ["api", "step", "status_class"],
+            registry=r,
+        ),
         cdp_request_duration=Histogram(
-            "cdpw_cdp_request_duration_seconds", "CDP request latency, by API.", ["api"],
-            buckets=LATENCY_BUCKETS, registry=r),
-        retries=Counter("cdpw_retries", "Retried CDP requests, by API and reason.", ["api", "reason"], registry=r),
+            "cdpw_cdp_request_duration_seconds",
+            "CDP request latency, by API.",
+            ["api"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        ),
+        retries=Counter(
+            "cdpw_retries", "Retried CDP requests, by API and reason.", ["api", "reason"], registry=r
+        ),
         circuit_state=Gauge(
-            "cdpw_circuit_state", "Circuit breaker per API: 0 closed, 1 half-open, 2 open.", ["api"], registry=r),
+            "cdpw_circuit_state",
+            "Circuit breaker per API: 0 closed, 1 half-open, 2 open.",
+            ["api"],
+            registry=r,
+        ),
         batch_uploads=Counter(
-            "cdpw_batch_uploads", "Batch API uploads by terminal status.", ["status"], registry=r),
+            "cdpw_batch_uploads", "Batch API uploads by terminal status.", ["status"], registry=r
+        ),
         batch_records=Counter(
-            "cdpw_batch_records", "Records sent through the Batch API by result.", ["status"], registry=r),
+            "cdpw_batch_records", "Records sent through the Batch API by result.", ["status"], registry=r
+        ),
         build_info=Info("cdpw_build", "Version of the running worker.", registry=r),
     )
     _initialise(m)

@@ -18,7 +18,9 @@ class Backoff:
     base: float = 0.2
     cap: float = 30.0
 
-    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+    def delay(
+        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
         """Seconds to wait before retry number ``attempt``; a server's ``retry_after`` wins when given."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.cap)

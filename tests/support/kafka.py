@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 
@@ -43,8 +44,12 @@ def producer(bootstrap: str, **extra: Any) -> Producer:
     return Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, **extra})
 
 
-def produce_json(prod: Producer, topic: str, items: Iterable[tuple[str | None, dict[str, Any]]],
-                 partition_of: dict[str, int] | None = None) -> int:
+def produce_json(
+    prod: Producer,
+    topic: str,
+    items: Iterable[tuple[str | None, dict[str, Any]]],
+    partition_of: dict[str, int] | None = None,
+) -> int:
     """Produce ``(key, event)`` pairs as JSON; returns how many were sent."""
     count = 0
     for key, event in items:
@@ -60,9 +65,16 @@ def produce_json(prod: Producer, topic: str, items: Iterable[tuple[str | None, d
 
 def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Message]:
     """Read ``topic`` from the beginning until ``expected`` records arrived (or the timeout)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
-                         "session.timeout.ms": 2000, "heartbeat.interval.ms": 500})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": 2000,
+            "heartbeat.interval.ms": 500,
+        }
+    )
     consumer.subscribe([topic])
     messages: list[Message] = []
     deadline = time.monotonic() + timeout
@@ -74,6 +86,13 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -
     finally:
         consumer.close()
     return messages
+
+
+def headers_of(msg: Message) -> dict[str, bytes]:
+    """A consumed message's headers as a dict of bytes (absent values as b"")."""
+    raw = msg.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    return {k: (v.encode() if isinstance(v, str) else v or b"") for k, v in pairs}
 
 
 def committed(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:

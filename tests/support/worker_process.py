@@ -16,8 +16,12 @@ import httpx
 
 from worker.embedded import free_port
 
-TEST_KAFKA = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "2000", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-              "CDPW_COMMIT_INTERVAL_S": "0.2", "CDPW_LOG_FORMAT": "text"}
+TEST_KAFKA = {
+    "CDPW_KAFKA_SESSION_TIMEOUT_MS": "2000",
+    "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "CDPW_COMMIT_INTERVAL_S": "0.2",
+    "CDPW_LOG_FORMAT": "text",
+}
 
 
 @dataclass
@@ -30,11 +34,17 @@ class WorkerProcess:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        env = {**os.environ, **TEST_KAFKA, **self.env, "CDPW_METRICS_HOST": "127.0.0.1",
-               "CDPW_METRICS_PORT": str(self.port)}
+        env = {
+            **os.environ,
+            **TEST_KAFKA,
+            **self.env,
+            "CDPW_METRICS_HOST": "127.0.0.1",
+            "CDPW_METRICS_PORT": str(self.port),
+        }
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "worker", "run"], env=env,
-                                        stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "worker", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         return self
 
     @property

@@ -100,7 +100,9 @@ class DeadLetterWriter:
     thread and are handed back to ``loop``.
     """
 
-    def __init__(self, produce: ProduceFn, topic: str, connector: str, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, produce: ProduceFn, topic: str, connector: str, loop: asyncio.AbstractEventLoop
+    ) -> None:
         self._produce = produce
         self._topic = topic
         self._connector = connector
@@ -111,8 +113,12 @@ class DeadLetterWriter:
         headers: Headers = tuple(dead_letter_headers(record, failure, self._connector))
         try:
             self._produce(
-                self._topic, value=record.value, key=record.key, headers=list(headers),
-                timestamp=record.timestamp_ms, on_delivery=self._reporter(future),
+                self._topic,
+                value=record.value,
+                key=record.key,
+                headers=list(headers),
+                timestamp=record.timestamp_ms,
+                on_delivery=self._reporter(future),
             )
         except Exception as exc:
             raise DeadLetterError(f"cannot write to dead-letter topic {self._topic}: {exc}") from exc

@@ -9,11 +9,12 @@ become committable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from worker.codec import Decoder
 from worker.errors import DecodeError, Fate, PermanentError, TransientError, fate_of, reason_of
@@ -43,7 +44,7 @@ class EngineOptions:
 
     max_concurrency: int = 200
     ordering_key_field: str = ""
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
     retry_deadline_s: float = 600.0
     dlq_key_policy: str = "continue"
 
@@ -51,8 +52,15 @@ class EngineOptions:
 class Engine:
     """Runs records through lanes to the sink; see the module docstring for the guarantees."""
 
-    def __init__(self, decoder: Decoder, sink: Sink, dead_letters: DeadLetterPort, metrics: Metrics,
-                 options: EngineOptions, on_fatal: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self,
+        decoder: Decoder,
+        sink: Sink,
+        dead_letters: DeadLetterPort,
+        metrics: Metrics,
+        options: EngineOptions,
+        on_fatal: Callable[[BaseException], None],
+    ) -> None:
         self._decoder = decoder
         self._sink = sink
         self._dead_letters = dead_letters
@@ -85,9 +93,9 @@ class Engine:
         return work
 
     def _lane_key(self, work: Work) -> object:
-        field = self._options.ordering_key_field
-        if field and work.event is not None:
-            value = field_value(work.event, field)
+        name = self._options.ordering_key_field
+        if name and work.event is not None:
+            value = field_value(work.event, name)
             if value is not None:
                 return value
         key = work.record.key
@@ -153,8 +161,8 @@ class Engine:
 
     async def _dead_letter(self, work: Work, error: Exception) -> str | None:
         stage = getattr(error, "stage", "decode" if isinstance(error, DecodeError) else "process")
-        assert work.first_failure is not None and work.last_failure is not None
-        failure = Failure(stage, error, work.attempts, work.first_failure, work.last_failure)
+        now = time.time()
+        failure = Failure(stage, error, work.attempts, work.first_failure or now, work.last_failure or now)
         try:
             await self._dead_letters.send(work.record, failure)
         except Exception as exc:  # noqa: BLE001  (an unwritable dead-letter topic stops the worker)
@@ -162,8 +170,14 @@ class Engine:
             self._fail(exc)
             return None
         self._metrics.dead_letters.labels(stage=stage, reason=reason_of(error)).inc()
-        log.warning("dead-lettered %s/%d@%d at %s: %s", work.record.topic, work.record.partition,
-                    work.record.offset, stage, error)
+        log.warning(
+            "dead-lettered %s/%d@%d at %s: %s",
+            work.record.topic,
+            work.record.partition,
+            work.record.offset,
+            stage,
+            error,
+        )
         if self._options.dlq_key_policy == "follow":
             self._poison(work.lane_key)
         return "dead_letter"
@@ -212,9 +226,8 @@ class Engine:
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every taken record is finished, at most ``timeout`` seconds; True if drained."""
-        deadline = time.monotonic() + timeout
-        while not self.lanes.idle and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.lanes.wait_idle(), timeout)
         return self.lanes.idle
 
     def update_gauges(self, in_flight: int) -> None:

@@ -10,6 +10,7 @@ assigned partition is paused until half of them are released.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -40,18 +41,33 @@ class IntakeOptions:
 
 
 def to_record(msg: Message) -> Record:
-    """A consumed message as an immutable :class:`Record`."""
+    """A consumed message as an immutable :class:`Record` (header values as bytes)."""
+    raw = msg.headers() or ()
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    headers = tuple((name, value.encode() if isinstance(value, str) else value) for name, value in pairs)
     return Record(
-        topic=msg.topic(), partition=msg.partition(), offset=msg.offset(), key=msg.key(),
-        value=msg.value(), headers=tuple(msg.headers() or ()), timestamp_ms=msg.timestamp()[1],
+        topic=msg.topic() or "",
+        partition=msg.partition() or 0,
+        offset=msg.offset() or 0,
+        key=msg.key(),
+        value=msg.value(),
+        headers=headers,
+        timestamp_ms=msg.timestamp()[1],
     )
 
 
 class Intake:
     """Runs the consumer thread; see the module docstring."""
 
-    def __init__(self, conf: dict[str, Any], options: IntakeOptions, engine: Engine, metrics: Metrics,
-                 loop: asyncio.AbstractEventLoop, on_fatal: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self,
+        conf: dict[str, Any],
+        options: IntakeOptions,
+        engine: Engine,
+        metrics: Metrics,
+        loop: asyncio.AbstractEventLoop,
+        on_fatal: Callable[[BaseException], None],
+    ) -> None:
         self._conf = {**conf, "stats_cb": self._on_stats}
         self._options = options
         self._engine = engine
@@ -92,13 +108,17 @@ class Intake:
     def _run(self) -> None:
         try:
             self._consumer = Consumer(self._conf)
-            self._consumer.subscribe(list(self._options.topics), on_assign=self._on_assign,
-                                     on_revoke=self._on_revoke, on_lost=self._on_lost)
+            self._consumer.subscribe(
+                list(self._options.topics),
+                on_assign=self._on_assign,
+                on_revoke=self._on_revoke,
+                on_lost=self._on_lost,
+            )
             while not self._closing.is_set():
                 self._step(self._consumer)
             self._commit(self._consumer, force=True)
             self._consumer.close()
-        except Exception as exc:  # noqa: BLE001  (any consumer failure must reach the loop and stop the worker)
+        except Exception as exc:
             log.exception("intake thread failed")
             self._call_loop(self._on_fatal, exc)
         finally:
@@ -160,8 +180,9 @@ class Intake:
         if not changed:
             return
         try:
-            consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in changed.items()],
-                            asynchronous=False)
+            consumer.commit(
+                offsets=[TopicPartition(t, p, o) for (t, p), o in changed.items()], asynchronous=False
+            )
         except KafkaException as exc:
             self._metrics.commits.labels(result="failed").inc()
             log.warning("commit failed: %s", exc)
@@ -219,10 +240,8 @@ class Intake:
             self._paused.discard(tp)
             self._committed.pop(tp, None)
             for gauge in (self._metrics.consumer_lag_records, self._metrics.consumer_lag_seconds):
-                try:
+                with contextlib.suppress(KeyError):
                     gauge.remove(tp[0], str(tp[1]))
-                except KeyError:
-                    pass
         self._metrics.partitions_assigned.set(len(self.assigned))
 
     # lag from librdkafka statistics (its high watermark comes from Fetch, which is right) ----------------

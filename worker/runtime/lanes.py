@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from worker.runtime.records import Work
 
-Handler = Callable[[Work], Awaitable[None]]
+Handler = Callable[[Work], Coroutine[Any, Any, None]]
 
 
 class KeyLanes:
@@ -28,6 +29,8 @@ class KeyLanes:
         self._lanes: dict[object, deque[Work]] = {}
         self._running: dict[object, tuple[Work, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.peak_running = 0
 
     def submit(self, work: Work) -> None:
@@ -36,6 +39,7 @@ class KeyLanes:
         if lane is not None:
             lane.append(work)
             return
+        self._idle.clear()
         self._lanes[work.lane_key] = deque((work,))
         task = asyncio.create_task(self._drain(work.lane_key))
         self._tasks.add(task)
@@ -53,6 +57,8 @@ class KeyLanes:
                 lane.popleft()
         finally:
             del self._lanes[key]
+            if not self._lanes:
+                self._idle.set()
 
     async def _run_one(self, key: object, work: Work) -> None:
         async with self._slots:
@@ -93,6 +99,10 @@ class KeyLanes:
     @property
     def idle(self) -> bool:
         return not self._lanes
+
+    async def wait_idle(self) -> None:
+        """Return once no lane has work."""
+        await self._idle.wait()
 
     async def close(self) -> None:
         """Cancel every lane (used on a hard stop)."""

@@ -36,10 +36,16 @@ class LogSink:
     """Logs each event at INFO level."""
 
     async def process(self, record: Record, event: Event) -> None:
-        log.info("event %s %s from %s/%d@%d", event.event_type, event.event_id,
-                 record.topic, record.partition, record.offset)
+        log.info(
+            "event %s %s from %s/%d@%d",
+            event.event_type,
+            event.event_id,
+            record.topic,
+            record.partition,
+            record.offset,
+        )
 
-    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:  # noqa: ARG002  (no state to restore)
         return None
 
     async def aclose(self) -> None:
@@ -54,7 +60,9 @@ class RecordSink:
     lists every record it finished (plus perhaps one torn last line).
     """
 
-    def __init__(self, path: Path, delay_ms: tuple[float, float] = (0.0, 0.0), seed: int | None = None) -> None:
+    def __init__(
+        self, path: Path, delay_ms: tuple[float, float] = (0.0, 0.0), seed: int | None = None
+    ) -> None:
         self._path = path
         self._delay = delay_ms
         self._rng = random.Random(seed)
@@ -68,15 +76,19 @@ class RecordSink:
         if self._file is None:
             self._file = self._path.open("a", encoding="utf-8")
         line = {
-            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
             "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
-            "event_id": str(event.event_id), "event_type": event.event_type,
-            "started": started, "finished": time.monotonic(),
+            "event_id": str(event.event_id),
+            "event_type": event.event_type,
+            "started": started,
+            "finished": time.monotonic(),
         }
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 
-    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:  # noqa: ARG002  (no state to restore)
         return None
 
     async def aclose(self) -> None:

@@ -34,7 +34,8 @@ def produce_file(path: str, topic: str | None, key_field: str) -> int:
                 continue
             value, headers = encoder.encode(event)
             key = field_value(event, key_field)
-            producer.produce(target, value=value, key=key.encode() if key else None, headers=headers)
+            kafka_headers: list[tuple[str, str | bytes | None]] = list(headers)
+            producer.produce(target, value=value, key=key.encode() if key else None, headers=kafka_headers)
             producer.poll(0)
             sent += 1
     remaining = producer.flush(30)

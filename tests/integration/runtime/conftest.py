@@ -39,9 +39,14 @@ def start_worker(bootstrap: str, topics: Topics, tmp_path: Path) -> Iterator[Wor
     started: list[WorkerProcess] = []
 
     def start(name: str = "w", **env: str) -> WorkerProcess:
-        base = {"CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "CDPW_KAFKA_TOPICS": topics.source,
-                "CDPW_KAFKA_GROUP_ID": topics.group, "CDPW_DLQ_TOPIC": topics.dlq, "CDPW_SINK": "record",
-                "CDPW_RECORD_SINK_PATH": str(tmp_path / f"{name}.jsonl")}
+        base = {
+            "CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "CDPW_KAFKA_TOPICS": topics.source,
+            "CDPW_KAFKA_GROUP_ID": topics.group,
+            "CDPW_DLQ_TOPIC": topics.dlq,
+            "CDPW_SINK": "record",
+            "CDPW_RECORD_SINK_PATH": str(tmp_path / f"{name}.jsonl"),
+        }
         worker = WorkerProcess(env={**base, **env}, log_path=tmp_path / f"{name}.log").start()
         started.append(worker)
         return worker

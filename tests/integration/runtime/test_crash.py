@@ -13,9 +13,13 @@ RECORDS = 4000
 
 
 def test_kill_9_and_restart_loses_nothing_and_repeats_nothing_below_the_commit(
-        bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path) -> None:
-    produce_json(producer(bootstrap), topics.source,
-                 [(f"g{i % 200}", cart_event(f"g{i % 200}", i)) for i in range(RECORDS)])
+    bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path
+) -> None:
+    produce_json(
+        producer(bootstrap),
+        topics.source,
+        [(f"g{i % 200}", cart_event(f"g{i % 200}", i)) for i in range(RECORDS)],
+    )
     first = start_worker("first", CDPW_RECORD_SINK_DELAY_MS="1-3", CDPW_MAX_CONCURRENCY="20")
     deadline = time.monotonic() + 60
     while len(read_processed(tmp_path / "first.jsonl")) < RECORDS // 3 and time.monotonic() < deadline:

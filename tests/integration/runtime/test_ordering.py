@@ -35,7 +35,8 @@ def _overlap_of_different_keys(rows: list[dict[str, object]]) -> int:
 
 
 def test_each_key_is_processed_in_offset_order_while_keys_run_concurrently(
-        bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path) -> None:
+    bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path
+) -> None:
     prod = producer(bootstrap)
     events = [(f"guest-{i % KEYS}", cart_event(f"guest-{i % KEYS}", i)) for i in range(RECORDS)]
     produce_json(prod, topics.source, events)
@@ -53,12 +54,15 @@ def test_each_key_is_processed_in_offset_order_while_keys_run_concurrently(
         assert len({p for p, _ in seen}) == 1
     assert _overlap_of_different_keys(rows) > 100
 
-    ends = defaultdict(int)
+    ends: dict[int, int] = defaultdict(int)
     for row in rows:
         part = int(row["partition"])  # type: ignore[call-overload]
         ends[part] = max(ends[part], int(row["offset"]) + 1)  # type: ignore[call-overload]
     deadline = time.monotonic() + 10
-    while committed(bootstrap, topics.group, topics.source, PARTITIONS) != dict(ends) and time.monotonic() < deadline:
+    while (
+        committed(bootstrap, topics.group, topics.source, PARTITIONS) != dict(ends)
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.3)
     assert committed(bootstrap, topics.group, topics.source, PARTITIONS) == dict(ends)
     assert worker.metric("cdpw_records_finished_total", outcome="done") == RECORDS

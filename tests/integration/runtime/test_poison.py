@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.runtime.conftest import Topics, WorkerFactory
-from tests.support.kafka import cart_event, producer, read_all
+from tests.support.kafka import cart_event, headers_of, producer, read_all
 from tests.support.worker_process import read_processed
 
 KEY = b"guest-poison"
@@ -35,14 +35,33 @@ def _poison_values() -> dict[str, bytes | None]:
     }
 
 
-EXPECTED_REASON = {"invalid_json": "decode", "missing_field": "invalid", "wrong_type": "invalid",
-                   "unknown_event_type": "unknown_schema", "money_as_float": "invalid",
-                   "empty_value": "empty", "tombstone": "empty"}
-CONNECT_HEADERS = ("__connect.errors.topic", "__connect.errors.partition", "__connect.errors.offset",
-                   "__connect.errors.stage", "__connect.errors.exception.class.name",
-                   "__connect.errors.exception.message", "__connect.errors.exception.stacktrace")
-OUR_HEADERS = ("cdpw.stage", "cdpw.reason", "cdpw.error.class", "cdpw.error.message", "cdpw.attempts",
-               "cdpw.first.failure", "cdpw.last.failure")
+EXPECTED_REASON = {
+    "invalid_json": "decode",
+    "missing_field": "invalid",
+    "wrong_type": "invalid",
+    "unknown_event_type": "unknown_schema",
+    "money_as_float": "invalid",
+    "empty_value": "empty",
+    "tombstone": "empty",
+}
+CONNECT_HEADERS = (
+    "__connect.errors.topic",
+    "__connect.errors.partition",
+    "__connect.errors.offset",
+    "__connect.errors.stage",
+    "__connect.errors.exception.class.name",
+    "__connect.errors.exception.message",
+    "__connect.errors.exception.stacktrace",
+)
+OUR_HEADERS = (
+    "cdpw.stage",
+    "cdpw.reason",
+    "cdpw.error.class",
+    "cdpw.error.message",
+    "cdpw.attempts",
+    "cdpw.first.failure",
+    "cdpw.last.failure",
+)
 
 
 def _produce_sequence(bootstrap: str, topic: str) -> list[tuple[str, bytes | None, int]]:
@@ -53,8 +72,9 @@ def _produce_sequence(bootstrap: str, topic: str) -> list[tuple[str, bytes | Non
         good = json.dumps(cart_event("guest-poison", 100 + n)).encode()
         ts = 1_700_000_000_000 + n
         prod.produce(topic, value=good, key=KEY, partition=0)
-        prod.produce(topic, value=value, key=KEY, partition=0, timestamp=ts,
-                     headers=[("origin", kind.encode())])
+        prod.produce(
+            topic, value=value, key=KEY, partition=0, timestamp=ts, headers=[("origin", kind.encode())]
+        )
         sent.append((kind, value, ts))
     prod.produce(topic, value=json.dumps(cart_event("guest-poison", 999)).encode(), key=KEY, partition=0)
     assert prod.flush(10) == 0
@@ -62,15 +82,16 @@ def _produce_sequence(bootstrap: str, topic: str) -> list[tuple[str, bytes | Non
 
 
 def test_each_poison_record_is_dead_lettered_verbatim_and_the_key_keeps_flowing(
-        bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path) -> None:
+    bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path
+) -> None:
     sent = _produce_sequence(bootstrap, topics.source)
     worker = start_worker()
     dead = read_all(bootstrap, topics.dlq, expected=len(sent), timeout=45)
     assert len(dead) == len(sent), worker.tail()
-    by_origin = {dict(m.headers())["origin"].decode(): m for m in dead}
+    by_origin = {headers_of(m)["origin"].decode(): m for m in dead}
     for kind, value, ts in sent:
         message = by_origin[kind]
-        headers = dict(message.headers())
+        headers = headers_of(message)
         assert message.value() == value, kind
         assert message.key() == KEY
         assert message.timestamp()[1] == ts
@@ -89,16 +110,19 @@ def test_each_poison_record_is_dead_lettered_verbatim_and_the_key_keeps_flowing(
 
 @pytest.mark.parametrize("policy", ["follow"])
 def test_with_the_follow_policy_later_records_of_the_key_follow_the_dead_letter(
-        bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path, policy: str) -> None:
+    bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path, policy: str
+) -> None:
     prod = producer(bootstrap)
     prod.produce(topics.source, value=json.dumps(cart_event("other", 1)).encode(), key=b"other", partition=0)
     prod.produce(topics.source, value=b"not json", key=KEY, partition=0)
-    prod.produce(topics.source, value=json.dumps(cart_event("guest-poison", 2)).encode(), key=KEY, partition=0)
+    prod.produce(
+        topics.source, value=json.dumps(cart_event("guest-poison", 2)).encode(), key=KEY, partition=0
+    )
     prod.produce(topics.source, value=json.dumps(cart_event("other", 3)).encode(), key=b"other", partition=0)
     assert prod.flush(10) == 0
     worker = start_worker(CDPW_DLQ_KEY_POLICY=policy)
     dead = read_all(bootstrap, topics.dlq, expected=2, timeout=30)
-    reasons = [dict(m.headers())["cdpw.reason"] for m in dead]
+    reasons = [headers_of(m)["cdpw.reason"] for m in dead]
     assert reasons == [b"decode", b"follows_dead_letter"], worker.tail()
     deadline = time.monotonic() + 10
     while len(read_processed(tmp_path / "w.jsonl")) < 2 and time.monotonic() < deadline:

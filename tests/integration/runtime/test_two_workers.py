@@ -22,7 +22,8 @@ def _wait_until(check: object, timeout: float) -> bool:
 
 
 def test_two_workers_split_partitions_and_the_survivor_takes_over_without_loss(
-        bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path) -> None:
+    bootstrap: str, topics: Topics, start_worker: WorkerFactory, tmp_path: Path
+) -> None:
     prod = producer(bootstrap)
     slow = {"CDPW_RECORD_SINK_DELAY_MS": "10-20", "CDPW_MAX_CONCURRENCY": "4"}
     a: WorkerProcess = start_worker("a", **slow)
@@ -36,8 +37,12 @@ def test_two_workers_split_partitions_and_the_survivor_takes_over_without_loss(
 
     assert _wait_until(split, 45), a.tail() + b.tail()
     produce_json(prod, topics.source, [(f"g{i % 300}", cart_event(f"g{i % 300}", i)) for i in range(RECORDS)])
-    assert _wait_until(lambda: len(read_processed(tmp_path / "a.jsonl")) > 50
-                       and len(read_processed(tmp_path / "b.jsonl")) > 50, 60)
+    assert _wait_until(
+        lambda: (
+            len(read_processed(tmp_path / "a.jsonl")) > 50 and len(read_processed(tmp_path / "b.jsonl")) > 50
+        ),
+        60,
+    )
     a.kill()
     assert _wait_until(lambda: b.metric("cdpw_partitions_assigned") == PARTITIONS, 60), b.tail()
 
