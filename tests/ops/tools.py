@@ -80,3 +80,15 @@ def find(docs: Sequence[dict[str, Any]], kind: str, name: str = f"{RELEASE}-cdp-
 
 def kinds(docs: Sequence[dict[str, Any]]) -> set[str]:
     return {doc["kind"] for doc in docs}
+
+
+def rendered_rules(values_files: Sequence[Path] = (), sets: Sequence[str] = ()) -> dict[str, Any]:
+    """The ``spec`` of the chart's PrometheusRule (rule groups), with the rule template turned on."""
+    rule = find(render(values_files, ["prometheusRule.enabled=true", *sets]), "PrometheusRule")
+    spec: dict[str, Any] = rule["spec"]
+    return spec
+
+
+def alert_rules(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every alerting rule of a rule-groups document."""
+    return [rule for group in spec["groups"] for rule in group["rules"] if "alert" in rule]
