@@ -8,7 +8,8 @@ from tests.ops.promql import exported_names, metric_names, selectors
 def test_selectors_skip_functions_aggregations_grouping_labels_ranges_and_offsets() -> None:
     expr = (
         'sum by (job, stage) ((a_total{job="x"} unless a_total{job="x"} offset 10m) or increase(b[5m])) > 0.5'
-        " and on (job) max(c) by (job) + 1e3 * histogram_quantile(0.9, sum by (le) (rate(d_bucket[$__rate_interval])))"
+        " and on (job) max(c) by (job)"
+        " + 1e3 * histogram_quantile(0.9, sum by (le) (rate(d_bucket[$__rate_interval])))"
     )
     assert selectors(expr) == ['a_total{job="x"}', 'a_total{job="x"}', "b", "c", "d_bucket"]
 
