@@ -12,6 +12,7 @@ from worker.codec.wire import (
     EVENT_TYPE_HEADER,
     SCHEMA_VERSION_HEADER,
     Headers,
+    checked_record,
     header,
     read_avro,
     require_value,
@@ -20,7 +21,7 @@ from worker.codec.wire import (
     write_avro,
 )
 from worker.errors import DecodeError, EncodeError, UnknownSchemaError, ValidationError
-from worker.events import Event, event_to_dict, event_to_record
+from worker.events import Event, event_to_dict
 
 
 def json_checks(catalog: Catalog) -> dict[str, Check]:
@@ -61,10 +62,13 @@ class JsonEncoder:
     def encode(self, event: Event) -> tuple[bytes, list[tuple[str, bytes]]]:
         """The JSON value and the type headers of ``event``."""
         data = event_to_dict(event)
+        check = self._checks.get(event.event_type)
+        if check is None:
+            raise EncodeError(f"no schema for event type {event.event_type!r}")
         try:
-            self._checks[event.event_type](data, "")
-        except ValidationError as exc:
-            raise EncodeError(f"event breaks its schema: {exc}") from exc
+            to_event(check(data, ""), event.event_type)
+        except DecodeError as exc:
+            raise EncodeError(f"event breaks the contract: {exc}") from exc
         version = self._catalog.current(event.event_type).version
         return orjson.dumps(data), type_headers(event, version)
 
@@ -104,4 +108,4 @@ class AvroEncoder:
     def encode(self, event: Event) -> tuple[bytes, list[tuple[str, bytes]]]:
         """The Avro body and headers of ``event``."""
         schema = self._catalog.current(event.event_type)
-        return write_avro(schema.parsed, event_to_record(event)), type_headers(event, schema.version)
+        return write_avro(schema.parsed, checked_record(event)), type_headers(event, schema.version)

@@ -16,9 +16,17 @@ import fastavro
 from confluent_kafka.schema_registry import Schema
 
 from worker.codec.catalog import Catalog, EventSchema
-from worker.codec.wire import Headers, read_avro, require_value, to_event, type_headers, write_avro
+from worker.codec.wire import (
+    Headers,
+    checked_record,
+    read_avro,
+    require_value,
+    to_event,
+    type_headers,
+    write_avro,
+)
 from worker.errors import DecodeError, EncodeError, TransientError, UnknownSchemaError, WorkerError
-from worker.events import Event, event_to_record
+from worker.events import Event
 
 MAGIC = 0
 HEADER_SIZE = 5
@@ -137,7 +145,7 @@ class RegistryEncoder:
         if schema_id is None:
             schema_id = self._register(schema)
         frame = bytes([MAGIC]) + schema_id.to_bytes(4, "big")
-        return frame + write_avro(schema.parsed, event_to_record(event)), type_headers(event, schema.version)
+        return frame + write_avro(schema.parsed, checked_record(event)), type_headers(event, schema.version)
 
     def _register(self, schema: EventSchema) -> int:
         subject = subject_of(schema)

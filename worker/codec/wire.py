@@ -19,7 +19,7 @@ from worker.errors import (
     ValidationError,
     WorkerError,
 )
-from worker.events import Event, event_from_dict
+from worker.events import Event, event_from_dict, event_to_record
 
 Headers = Sequence[tuple[str, bytes | None]]
 
@@ -98,3 +98,13 @@ def type_headers(event: Event, version: int) -> list[tuple[str, bytes]]:
         (EVENT_TYPE_HEADER, event.event_type.encode()),
         (SCHEMA_VERSION_HEADER, str(version).encode()),
     ]
+
+
+def checked_record(event: Event) -> dict[str, object]:
+    """The Avro datum of ``event`` after checking the event against the contract (EncodeError)."""
+    record = event_to_record(event)
+    try:
+        event_from_dict(record)
+    except ValidationError as exc:
+        raise EncodeError(f"event breaks the contract: {exc}") from exc
+    return record
