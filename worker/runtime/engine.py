@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from worker.codec import Decoder
-from worker.errors import DecodeError, Fate, PermanentError, TransientError, fate_of, reason_of
+from worker.errors import DecodeError, Fate, PermanentError, TransientError, WorkerError, fate_of, reason_of
 from worker.events import field_value
 from worker.metrics import Metrics
 from worker.retry import Backoff
@@ -87,7 +87,7 @@ class Engine:
         work = Work(record=record, lane_key=None, taken_at=time.monotonic())
         try:
             work.event = self._decoder.decode(record.value, record.headers)
-        except DecodeError as exc:
+        except WorkerError as exc:
             work.error = exc
         work.lane_key = self._lane_key(work)
         return work
@@ -135,8 +135,10 @@ class Engine:
                 return "done"
 
     async def _process(self, work: Work) -> None:
-        if work.error is not None:
-            raise work.error
+        if work.event is None:
+            if not isinstance(work.error, TransientError):
+                raise work.error or DecodeError("no event")
+            work.event = self._decoder.decode(work.record.value, work.record.headers)
         if work.lane_key in self._poisoned:
             raise FollowedDeadLetterError("an earlier record of this key was dead-lettered")
         assert work.event is not None
