@@ -36,6 +36,7 @@ __all__ = [
     "Encoder",
     "build_decoder",
     "build_encoder",
+    "registry_client",
     "subject_of",
 ]
 
@@ -85,11 +86,11 @@ def _registry_client(wire_format: str, registry_url: str | None) -> RegistryClie
         raise ConfigurationError(f"wire_format: {wire_format!r} is not one of {', '.join(WIRE_FORMATS)}")
     if not registry_url:
         raise ConfigurationError("schema_registry_url: required for the avro-registry wire format")
-    return _client_for(registry_url)
+    return registry_client(registry_url)
 
 
 @functools.cache
-def _client_for(registry_url: str) -> RegistryClient:
+def registry_client(registry_url: str) -> RegistryClient:
     """One client per registry URL in a process: it caches ids, and a ``mock://`` registry lives in it."""
     client: RegistryClient = SchemaRegistryClient.new_client({"url": registry_url, "timeout": 10})
     return client
