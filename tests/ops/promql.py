@@ -69,3 +69,14 @@ def exported_names() -> set[str]:
     registry = CollectorRegistry()
     create_metrics(registry)
     return {family.name + suffix for family in registry.collect() for suffix in SUFFIXES[family.type]}
+
+
+GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "5m"}
+_TEMPLATE_VARIABLE = re.compile(r"\$\{?(\w+)\}?")
+
+
+def substitute(expr: str, durations: dict[str, str] | None = None) -> str:
+    """A Grafana expression made plain PromQL: interval macros get durations, ``$var`` matches anything."""
+    for macro, duration in {**GRAFANA_VARIABLES, **(durations or {})}.items():
+        expr = expr.replace(macro, duration)
+    return _TEMPLATE_VARIABLE.sub(".*", expr)

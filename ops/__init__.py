@@ -1,0 +1,1 @@
+"""Operations helpers: the Grafana dashboard generator and image build scripts."""
