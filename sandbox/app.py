@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
@@ -28,6 +29,7 @@ from sandbox.config import SandboxConfig
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.sessions import SessionBook
 from sandbox.store import Store
+from sandbox.stream_messages import ExtTypes
 
 #: Optional route modules, mounted when importable (built by the REST/Batch/page owner).
 OPTIONAL_ROUTE_MODULES = ("sandbox.rest", "sandbox.batch", "sandbox.page")
@@ -44,6 +46,7 @@ class AppContext:
     clock: Clock
     sessions: SessionBook
     faults: FaultBook
+    ext_types: ExtTypes
 
     def basic_auth(self, request: Request) -> None:
         """Check HTTP Basic credentials (client key : API token); raise the documented 401 otherwise."""
@@ -75,9 +78,9 @@ def _optional_module(name: str) -> ModuleType | None:
 
 def collect_routes(ctx: AppContext) -> list[BaseRoute]:
     """Routes of the Stream and inspection modules plus every importable optional module."""
-    from sandbox import inspect, stream  # noqa: PLC0415  (route modules import AppContext from here)
+    from sandbox import inspection, stream  # noqa: PLC0415  (route modules import AppContext from here)
 
-    found: list[BaseRoute] = [*stream.routes(ctx), *inspect.routes(ctx)]
+    found: list[BaseRoute] = [*stream.routes(ctx), *inspection.routes(ctx)]
     for name in OPTIONAL_ROUTE_MODULES:
         module = _optional_module(name)
         if module is not None:
@@ -111,7 +114,9 @@ def build_context(config: SandboxConfig, store: Store, clock: Clock) -> AppConte
     faults = FaultBook(seed=config.fault_seed)
     for rule in config.initial_faults:
         faults.add(rule)
-    return AppContext(config=config, store=store, clock=clock, sessions=sessions, faults=faults)
+    return AppContext(
+        config=config, store=store, clock=clock, sessions=sessions, faults=faults, ext_types=ExtTypes()
+    )
 
 
 class SandboxApp(Starlette):
@@ -130,7 +135,7 @@ def build_app(config: SandboxConfig, store: Store, clock: Clock) -> Starlette:
     ctx = build_context(config, store, clock)
     app = SandboxApp(
         routes=collect_routes(ctx),
-        exception_handlers={errors.ApiError: errors.render},
+        exception_handlers={errors.ApiError: errors.render, HTTPException: errors.render_http},
         lifespan=_lifespan(store),
     )
     app.faults = ctx.faults

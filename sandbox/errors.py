@@ -6,6 +6,7 @@ Body: ``{"status": <http status>, "code": <numeric code>, "message": ..., "devel
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,6 +45,13 @@ async def render(_request: Request, exc: Exception) -> Response:
     """Starlette exception handler for :class:`ApiError`."""
     assert isinstance(exc, ApiError)  # registered for ApiError only
     return json_response(exc.body(), status=exc.status)
+
+
+async def render_http(_request: Request, exc: Exception) -> Response:
+    """Starlette exception handler for routing errors (404 no route, 405 method) in the CDP shape."""
+    assert isinstance(exc, HTTPException)  # registered for HTTPException only
+    error = ApiError(exc.status_code, exc.status_code, str(exc.detail), str(exc.detail))
+    return json_response(error.body(), status=exc.status_code, headers=dict(exc.headers or {}))
 
 
 def unauthorized(detail: str) -> ApiError:

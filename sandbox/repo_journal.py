@@ -15,25 +15,25 @@ class Journal:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def add_event(self, browser_id: str, session_id: str, type_: str, at: str, raw_message: str) -> None:
+    def add_event(
+        self, *, ref: str, browser_id: str, session_id: str, type_: str, at: str, raw_message: str
+    ) -> None:
         """Record an accepted Stream event (``raw_message`` is the decoded JSON text)."""
         self._conn.execute(
-            "INSERT INTO events (browser_id, session_id, type, received_at, message) VALUES (?,?,?,?,?)",
-            (browser_id, session_id, type_, at, raw_message),
+            "INSERT INTO events (ref, browser_id, session_id, type, received_at, message) "
+            "VALUES (?,?,?,?,?,?)",
+            (ref, browser_id, session_id, type_, at, raw_message),
         )
 
     def events(self, browser_id: str | None = None, limit: int = 10000) -> list[AcceptedEvent]:
         """Accepted events in arrival order, optionally of one browser."""
         where, args = ("WHERE browser_id = ?", (browser_id,)) if browser_id else ("", ())
         rows = self._conn.execute(
-            f"SELECT seq, browser_id, session_id, type, received_at, message FROM events {where} "  # noqa: S608  (constant fragments)
+            f"SELECT seq, ref, browser_id, session_id, type, received_at, message FROM events {where} "  # noqa: S608  (constant fragments)
             "ORDER BY seq LIMIT ?",
             (*args, limit),
         ).fetchall()
-        return [
-            AcceptedEvent(s, str(b), str(ss), str(t), str(r), jsonio.loads(str(m)))
-            for s, b, ss, t, r, m in rows
-        ]
+        return [_event(row) for row in rows]
 
     def add_rejection(self, rejection: Rejection) -> None:
         """Record a sequence that created no order (``seq`` of the argument is ignored)."""
@@ -153,3 +153,16 @@ def rejection(reason: str, detail: str, api: Api, at: str, **context: object) ->
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _event(row: tuple[object, ...]) -> AcceptedEvent:
+    seq, ref, browser, session, type_, received, message = row
+    return AcceptedEvent(
+        int(str(seq)),
+        str(ref),
+        str(browser),
+        str(session),
+        str(type_),
+        str(received),
+        jsonio.loads(str(message)),
+    )

@@ -137,6 +137,7 @@ class AcceptedEvent:
     """A Stream event accepted (201) for a known point of sale, in arrival order."""
 
     seq: int
+    ref: str
     browser_id: str
     session_id: str
     type: str

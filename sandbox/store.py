@@ -47,8 +47,8 @@ CREATE TABLE IF NOT EXISTS extensions (
     owner_kind TEXT NOT NULL, owner_ref TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (owner_kind, owner_ref, name));
 CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, browser_id TEXT NOT NULL, session_id TEXT NOT NULL,
-    type TEXT NOT NULL, received_at TEXT NOT NULL, message TEXT NOT NULL);
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, browser_id TEXT NOT NULL,
+    session_id TEXT NOT NULL, type TEXT NOT NULL, received_at TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_browser ON events (browser_id);
 CREATE TABLE IF NOT EXISTS rejections (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, reason TEXT NOT NULL, detail TEXT NOT NULL,

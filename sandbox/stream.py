@@ -1,12 +1,139 @@
-"""Stream API routes (``/v1.2/browser/create.json``, ``/v1.2/event/create.json``)."""
+"""Stream API routes: ``GET /v1.2/browser/create.json`` and ``GET /v1.2/event/create.json`` (§2).
+
+Status codes: 201 accepted, 400 invalid message (missing ``browser_id``/``type`` included), 401 wrong
+``client_key``, 404 unknown browser. An event for an unknown point of sale is answered 201 and
+dropped (visible at ``/_sandbox/dropped``), as CDP silently does.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import dataclasses
+import uuid
 
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sandbox import errors
 from sandbox.app import AppContext
+from sandbox.rows import GuestFields
+from sandbox.sessions import SessionKey
+from sandbox.stream_checks import Invalid
+from sandbox.stream_messages import StreamEvent, decode, parse_event
+from sandbox.stream_orders import HANDLERS, EventCall
+
+VERSION = "1.2"
+
+
+def _created(client_key: str, ref: str, **more: str) -> Response:
+    body = {"status": "OK", "version": VERSION, "client_key": client_key, "ref": ref, **more}
+    return Response(orjson.dumps(body), status_code=201, media_type="application/json")
+
+
+class StreamApi:
+    """The two Stream endpoints over one :class:`AppContext`."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def _authorise(self, request: Request) -> str:
+        key = request.query_params.get("client_key")
+        if key is None or key != self.ctx.config.client_key:
+            raise errors.unauthorized("unknown client_key (wrong tenant key or region)")
+        return key
+
+    async def _message(self, request: Request, *, required: bool) -> str | None:
+        text = request.query_params.get("message")
+        if text is None and request.method == "POST":
+            text = (await request.body()).decode() or None
+        if text is None and required:
+            raise errors.bad_request("the message query parameter is required")
+        return text
+
+    async def browser_create(self, request: Request) -> Response:
+        """Create a browser id attached to a new anonymous guest."""
+        key = self._authorise(request)
+        raw = await self._message(request, required=False)
+        if raw is not None:
+            self._decode(raw)
+        now = self.ctx.now_iso()
+        guest = self.ctx.store.guests.create(GuestFields(), "stream", now)
+        browser_id = self.ctx.store.browsers.create(guest.guest_ref, now)
+        return _created(key, browser_id, customer_ref=guest.guest_ref)
+
+    def _decode(self, raw: str) -> dict[str, object]:
+        try:
+            return decode(raw, self.ctx.config.strict)
+        except Invalid as exc:
+            raise errors.bad_request(exc.detail, exc.code) from exc
+
+    def _parse(self, raw: str) -> StreamEvent:
+        try:
+            return parse_event(self._decode(raw), self.ctx.config.strict)
+        except Invalid as exc:
+            raise errors.bad_request(exc.detail, exc.code) from exc
+
+    async def event_create(self, request: Request) -> Response:
+        """Accept one event: validate, find its browser and session, apply it."""
+        key = self._authorise(request)
+        raw = await self._message(request, required=True)
+        assert raw is not None  # required=True raised otherwise
+        event = self._parse(raw)
+        if self.ctx.store.browsers.guest_of(event.browser_id) is None:
+            raise errors.not_found(f"browser_id {event.browser_id!r} is unknown")
+        event = self._with_context(event)
+        self._check_ext(event)
+        ref = str(uuid.uuid4())
+        if event.pos is None or not self.ctx.config.knows_pos(event.pos):
+            self._drop(event, raw)
+        else:
+            self._apply(event, ref, raw)
+        return _created(key, ref)
+
+    def _with_context(self, event: StreamEvent) -> StreamEvent:
+        """Fill omitted common attributes from the browser's previous event (lenient switch only)."""
+        sessions = self.ctx.sessions
+        if event.channel is not None and event.pos is not None:
+            sessions.remember_context(event.browser_id, event.channel, event.pos)
+            return event
+        known = sessions.context_of(event.browser_id)
+        if known is None:
+            raise errors.bad_request("channel and pos are required on a browser's first event")
+        return dataclasses.replace(event, channel=event.channel or known[0], pos=event.pos or known[1])
+
+    def _check_ext(self, event: StreamEvent) -> None:
+        if event.ext and self.ctx.config.strict.ext_type_changes_rejected:
+            try:
+                self.ctx.ext_types.check(event.type, event.ext)
+            except Invalid as exc:
+                raise errors.bad_request(exc.detail) from exc
+
+    def _drop(self, event: StreamEvent, raw: str) -> None:
+        self.ctx.store.journal.add_dropped(
+            "unknown_point_of_sale", browser_id=event.browser_id, pos=event.pos, type_=event.type,
+            at=self.ctx.now_iso(), raw_message=raw,
+        )  # fmt: skip
+
+    def _apply(self, event: StreamEvent, ref: str, raw: str) -> None:
+        key: SessionKey = (event.browser_id, event.channel or "", event.pos or "")
+        session = self.ctx.sessions.session(key, self.ctx.clock.now())
+        session.event_types.append(event.type)
+        now = self.ctx.now_iso()
+        self.ctx.store.journal.add_event(
+            ref=ref, browser_id=event.browser_id, session_id=session.session_id, type_=event.type, at=now,
+            raw_message=raw,
+        )  # fmt: skip
+        handler = HANDLERS.get(event.type)
+        if handler is not None:
+            handler(self.ctx, EventCall(event, session, now))
 
 
 def routes(ctx: AppContext) -> list[BaseRoute]:
-    """The Stream API routes."""
-    return []
+    """The Stream API routes (POST too when ``--stream-post`` is on)."""
+    api = StreamApi(ctx)
+    methods = ["GET", "POST"] if ctx.config.strict.stream_post_allowed else ["GET"]
+    return [
+        Route("/v1.2/browser/create.json", api.browser_create, methods=methods),
+        Route("/v1.2/event/create.json", api.event_create, methods=methods),
+    ]
