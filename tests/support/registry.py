@@ -180,7 +180,9 @@ def start_registry(port: int = 0) -> tuple[str, Callable[[], None]]:
     handler = type("RegistryHandler", (_Handler,), {"store": SchemaStore()})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="schema-registry", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="schema-registry", daemon=True
+    )
     thread.start()
 
     def stop() -> None:

@@ -92,5 +92,8 @@ def _registry_client(wire_format: str, registry_url: str | None) -> RegistryClie
 @functools.cache
 def registry_client(registry_url: str) -> RegistryClient:
     """One client per registry URL in a process: it caches ids, and a ``mock://`` registry lives in it."""
-    client: RegistryClient = SchemaRegistryClient.new_client({"url": registry_url, "timeout": 10})
+    # Few, short client retries: a registry outage surfaces as TransientError and the worker's retry
+    # policy (with backoff and metrics) takes over instead of stalling inside the client.
+    conf = {"url": registry_url, "timeout": 10, "max.retries": 1, "retries.wait.ms": 200}
+    client: RegistryClient = SchemaRegistryClient.new_client(conf)
     return client
