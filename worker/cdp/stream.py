@@ -1,0 +1,118 @@
+"""Stream API client: ``GET /v1.2/browser/create.json`` and ``GET /v1.2/event/create.json``.
+
+One pooled :class:`httpx.AsyncClient` (built by :func:`stream_http_client`) serves every request.
+Every response and every httpx failure becomes an outcome in one place, :func:`check_response` and
+:func:`translate_transport`: 201 done; 400 (and other 4xx) dead letter; 404 unknown browser;
+401/403 configuration error; 408/429/5xx and timeouts/connection errors retried by the engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from worker.cdp import errors
+from worker.cdp.message import event_message, url_encoded
+from worker.metrics import Metrics
+from worker.plans import Step, StreamContext
+from worker.retry import parse_retry_after
+
+BROWSER_PATH = "/v1.2/browser/create.json"
+EVENT_PATH = "/v1.2/event/create.json"
+BODY_EXCERPT = 1000
+RETRYABLE_4XX = frozenset({408, 429})
+
+
+def stream_http_client(base_url: str, timeout_s: float, max_connections: int) -> httpx.AsyncClient:
+    """The pooled HTTP client of the Stream API (keep-alive, bounded pool, one timeout per request)."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    timeout = httpx.Timeout(timeout_s, pool=max(timeout_s, 30.0))
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits, follow_redirects=False)
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx" if 200 <= status < 600 else "error"
+
+
+def check_response(response: httpx.Response, what: str) -> None:
+    """Return when ``response`` is an acceptance; raise the error that decides the record's fate."""
+    status = response.status_code
+    if status in (200, 201):
+        return
+    excerpt = response.text[:BODY_EXCERPT]
+    message = f"Stream {what}: HTTP {status}: {excerpt}"
+    if status in (401, 403):
+        raise errors.StreamAuthError(f"CDPW_CDP_CLIENT_KEY / CDPW_CDP_BASE_URL rejected by CDP. {message}")
+    if status in RETRYABLE_4XX:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise errors.ThrottledError(message, retry_after=retry_after, status=status)
+    if status >= 500:
+        raise errors.ServerError(message, retry_after=parse_retry_after(response.headers.get("retry-after")),
+                                 status=status)  # fmt: skip
+    if status == 404:
+        raise errors.UnknownBrowserError(message, status=status, body=excerpt)
+    raise errors.StreamRejectedError(message, status=status, body=excerpt)
+
+
+def translate_transport(error: httpx.HTTPError, what: str) -> errors.StreamTransientError:
+    """An httpx failure as a retryable error; says whether the request may have been processed."""
+    message = f"Stream {what}: {type(error).__name__}: {error}"
+    if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return errors.StreamConnectionError(message, maybe_applied=False)
+    if isinstance(error, httpx.TimeoutException):
+        return errors.StreamTimeoutError(message)
+    if isinstance(error, httpx.ConnectError):
+        return errors.StreamConnectionError(message, maybe_applied=False)
+    return errors.StreamConnectionError(message, maybe_applied=True)
+
+
+class StreamClient:
+    """Sends Stream requests and reports each one in the metrics (requests by step, latency)."""
+
+    def __init__(self, http: httpx.AsyncClient, client_key: str, metrics: Metrics) -> None:
+        self._http = http
+        self._client_key = client_key
+        self._metrics = metrics
+
+    async def create_browser(self) -> str:
+        """A new browser id (``ref``) from ``browser/create``."""
+        response = await self._call("BROWSER", lambda: self._get(BROWSER_PATH, url_encoded({})))
+        check_response(response, "browser/create")
+        try:
+            ref = orjson.loads(response.content)["ref"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            raise errors.ServerError(f"Stream browser/create: no ref in {response.text[:200]!r}") from None
+        if not isinstance(ref, str) or not ref:
+            raise errors.ServerError(f"Stream browser/create: bad ref {ref!r}")
+        return ref
+
+    async def send(self, step: Step, context: StreamContext, browser_id: str) -> None:
+        """Send one event; returns when CDP accepted it (201), raises a :mod:`worker.cdp.errors` error."""
+        message = url_encoded(event_message(step, context, browser_id))
+        response = await self._call(step.event.value, lambda: self._get(EVENT_PATH, message))
+        check_response(response, step.event.value)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _get(self, path: str, encoded_message: str) -> Awaitable[httpx.Response]:
+        query = f"client_key={quote(self._client_key, safe='')}&message={encoded_message}"
+        return self._http.get(httpx.URL(path, query=query.encode("ascii")))
+
+    async def _call(self, step: str, request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+        started = time.monotonic()
+        try:
+            response = await request()
+        except httpx.HTTPError as exc:
+            self._count(step, "error", started)
+            raise translate_transport(exc, step) from exc
+        self._count(step, status_class(response.status_code), started)
+        return response
+
+    def _count(self, step: str, status: str, started: float) -> None:
+        self._metrics.cdp_requests.labels(api="stream", step=step, status_class=status).inc()
+        self._metrics.cdp_request_duration.labels(api="stream").observe(time.monotonic() - started)
