@@ -49,7 +49,7 @@ class Fields:
     __slots__ = ("_data", "path")
 
     def __init__(self, data: object, path: str = "") -> None:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # exact-type test first: hot path
             raise ValidationError(f"expected an object, got {describe(data)}", path)
         self._data: Mapping[str, object] = data
         self.path = path
@@ -72,7 +72,7 @@ class Fields:
     def text(self, key: str) -> str:
         """A required non-empty string."""
         value = self.raw(key)
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not value or value.isspace():
             raise ValidationError(f"expected a non-empty string, got {describe(value)}", self.at(key))
         return value
 
@@ -188,12 +188,14 @@ class Fields:
         value = self.raw(key)
         if not isinstance(value, Mapping):
             raise ValidationError(f"expected an object, got {describe(value)}", self.at(key))
-        return {name: to_extension(item, f"{self.at(key)}.{name}") for name, item in value.items()}
+        return {name: to_extension(item, self.at(key), name) for name, item in value.items()}
 
 
 def to_money(value: object, path: str) -> Decimal:
     """Contract money from a decimal string (JSON) or a Decimal (Avro); never a float."""
-    if isinstance(value, str) and _MONEY_TEXT.fullmatch(value):
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:  # the Avro decimal(18, 2) fast path
+        amount = value
+    elif isinstance(value, str) and _MONEY_TEXT.fullmatch(value):
         amount = Decimal(value)
     elif isinstance(value, Decimal) and value.is_finite() and value == value.quantize(CENT):
         amount = value
@@ -202,7 +204,7 @@ def to_money(value: object, path: str) -> Decimal:
         raise ValidationError(f"{expected}, got {describe(value)}", path)
     if amount < 0 or amount >= MONEY_LIMIT:
         raise ValidationError(f"expected an amount between 0 and 10^16, got {describe(value)}", path)
-    return amount.quantize(CENT)
+    return amount if amount.as_tuple().exponent == -2 else amount.quantize(CENT)
 
 
 def to_time(value: object, path: str) -> datetime:
@@ -229,10 +231,10 @@ def to_choice(value: object, kind: type[E], path: str) -> E:
         raise ValidationError(f"expected one of {symbols}, got {describe(value)}", path) from None
 
 
-def to_extension(value: object, path: str) -> ExtensionValue:
-    """An extension value: string, integer, finite number or boolean."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValidationError(f"expected a finite number, got {describe(value)}", path)
-    if isinstance(value, str | int | float | bool):
+def to_extension(value: object, path: str, name: str) -> ExtensionValue:
+    """Extension ``name`` (under ``path``): a string, integer, finite number or boolean."""
+    if isinstance(value, str | int | bool) or (isinstance(value, float) and math.isfinite(value)):
         return value
-    raise ValidationError(f"expected a string, number or boolean, got {describe(value)}", path)
+    raise ValidationError(
+        f"expected a string, finite number or boolean, got {describe(value)}", join(path, name)
+    )

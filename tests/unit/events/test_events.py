@@ -193,7 +193,7 @@ INVALID = [
         "order.extensions.nested",
         {"a": 1},
         "order.extensions.nested",
-        "expected a string, number or boolean",
+        "expected a string, finite number or boolean",
     ),
     ("OrderPlaced", "guest.email", "not-an-address", "guest.email", "expected an e-mail address"),
     ("OrderPlaced", "guest", "x", "guest", "expected an object, got 'x'"),
