@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
@@ -14,9 +15,9 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
 
 
-def order_body(reference_id: str, **overrides: object) -> dict[str, object]:
+def order_body(reference_id: str, **overrides: object) -> dict[str, Any]:
     """A valid order body (all four required fields plus some optional ones)."""
-    body: dict[str, object] = {
+    body: dict[str, Any] = {
         "referenceId": reference_id,
         "orderedAt": ORDERED_AT,
         "currencyCode": "EUR",
@@ -30,9 +31,9 @@ def order_body(reference_id: str, **overrides: object) -> dict[str, object]:
     return body | overrides
 
 
-def item_body(name: str = "Trail Runner 2", **overrides: object) -> dict[str, object]:
+def item_body(name: str = "Trail Runner 2", **overrides: object) -> dict[str, Any]:
     """A valid order-item body."""
-    body: dict[str, object] = {
+    body: dict[str, Any] = {
         "name": name,
         "type": "FOOTWEAR",
         "price": 64.95,
@@ -44,18 +45,18 @@ def item_body(name: str = "Trail Runner 2", **overrides: object) -> dict[str, ob
     return body | overrides
 
 
-def create_order(client: httpx.Client, reference_id: str, **overrides: object) -> dict[str, object]:
+def create_order(client: httpx.Client, reference_id: str, **overrides: object) -> dict[str, Any]:
     """POST an order and return its body (asserting 201)."""
     response = client.post("/v2.1/orders", json=order_body(reference_id, **overrides))
     assert response.status_code == 201, response.text
-    body: dict[str, object] = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
-def assert_error(response: httpx.Response, status: int) -> dict[str, object]:
+def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:
     """The response is the documented error body with ``status``; return it."""
     assert response.status_code == status, response.text
-    body: dict[str, object] = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == {"status", "code", "message", "developerMessage", "moreInfo"}
     assert body["status"] == status
     return body

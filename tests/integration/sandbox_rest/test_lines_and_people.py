@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.integration.sandbox_rest.restkit import create_order, item_body, unique
 
 
-def _order_with_item(client: httpx.Client) -> tuple[dict[str, object], dict[str, object]]:
+def _order_with_item(client: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
     order = create_order(client, unique("ORD"))
     response = client.post(f"/v2.1/orders/{order['ref']}/orderItems", json=item_body())
     assert response.status_code == 201, response.text
@@ -16,7 +18,7 @@ def _order_with_item(client: httpx.Client) -> tuple[dict[str, object], dict[str,
 
 def test_create_and_list_order_items(client: httpx.Client) -> None:
     order, item = _order_with_item(client)
-    assert str(item["order"]["href"]).endswith(str(order["ref"]))  # type: ignore[index]
+    assert str(item["order"]["href"]).endswith(str(order["ref"]))
     listed = client.get(f"/v2.1/orders/{order['ref']}/orderItems", params={"expand": "true"}).json()
     assert [(i["ref"], i["name"], i["quantity"]) for i in listed["items"]] == [
         (item["ref"], "Trail Runner 2", 2)
