@@ -37,12 +37,19 @@ class StreamEvent(enum.StrEnum):
     PAYMENT = "PAYMENT"
     CLEAR_CART = "CLEAR_CART"
     ORDER_CHECKOUT = "ORDER_CHECKOUT"
+    FORCE_CLOSE = "FORCE_CLOSE"
 
 
 #: Events whose repetition could create a second order or payment; progress is saved before them.
 NOT_REPLAYABLE = frozenset({StreamEvent.CHECKOUT, StreamEvent.ORDER_CHECKOUT, StreamEvent.PAYMENT})
 #: Events that close the session's cart (an order consumed it, or it was emptied).
-CART_CLOSING = frozenset({StreamEvent.CLEAR_CART, StreamEvent.CHECKOUT, StreamEvent.ORDER_CHECKOUT})
+CART_CLOSING = frozenset(
+    {StreamEvent.CLEAR_CART, StreamEvent.CHECKOUT, StreamEvent.ORDER_CHECKOUT, StreamEvent.FORCE_CLOSE}
+)
+#: Events that create the order: once one was accepted, the order exists.
+ORDER_CREATING = frozenset({StreamEvent.CHECKOUT, StreamEvent.ORDER_CHECKOUT})
+#: Events after which the browser's next event opens a new session.
+SESSION_CLOSING = frozenset({StreamEvent.FORCE_CLOSE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,14 @@ class Step:
     def replayable(self) -> bool:
         """True when sending this step twice in one session has the effect of sending it once."""
         return self.event not in NOT_REPLAYABLE
+
+    @property
+    def creates_order(self) -> bool:
+        return self.event in ORDER_CREATING
+
+    @property
+    def closes_session(self) -> bool:
+        return self.event in SESSION_CLOSING
 
     @property
     def closes_cart(self) -> bool:

@@ -40,6 +40,9 @@ class MappingOptions:
     send_identity: bool = True
     #: Point of sale used when an event names none.
     default_pos: str = ""
+    #: Orders end with FORCE_CLOSE, so the browser's next order gets a session of its own (a session
+    #: whose cart became an order cannot hold a second one).
+    close_session_after_order: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,13 @@ def multi_event_order(event: OrderPlaced, given: Inputs) -> Steps:
         else (Step("PAYMENT", StreamEvent.PAYMENT, {"pay_type": order.payment.type}),)
     )
     guest = event.guest
-    return (*identity_steps(guest, given), *adds, *contact_steps(guest, given), confirm, checkout, *payment)
+    steps = (*identity_steps(guest, given), *adds, *contact_steps(guest, given), confirm, checkout, *payment)
+    return (*steps, *close_steps(given))
+
+
+def close_steps(given: Inputs) -> Steps:
+    """FORCE_CLOSE when switched on; the order's session ends with it."""
+    return (Step("FORCE_CLOSE", StreamEvent.FORCE_CLOSE),) if given.options.close_session_after_order else ()
 
 
 def order_lines(order: Order, session_cart: Mapping[str, CartLine]) -> tuple[Steps, tuple[str, ...]]:
@@ -152,7 +161,7 @@ def single_event_order(event: OrderPlaced, given: Inputs) -> Steps:
     """IDENTITY then ORDER_CHECKOUT with the whole order (cdp-api.md §2.6 A'); the guest is identified."""
     forced = Inputs(MappingOptions(send_identity=True), given.session_cart)
     order_step = Step("ORDER_CHECKOUT", StreamEvent.ORDER_CHECKOUT, {"order": checkout_order(event.order)})
-    return (*identity_steps(event.guest, forced), order_step)
+    return (*identity_steps(event.guest, forced), order_step, *close_steps(given))
 
 
 def checkout_order(order: Order) -> dict[str, object]:

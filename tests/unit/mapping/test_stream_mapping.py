@@ -15,7 +15,7 @@ from worker.mapping import STREAM_MAPPERS, MappingOptions, NoRouteError, plan_fo
 from worker.mapping.fields import fingerprint, item_id
 from worker.plans import CartLine, Plan, Step, StreamEvent
 
-MULTI = MappingOptions()
+MULTI = MappingOptions(close_session_after_order=False)
 
 
 def events(plan: Plan) -> list[str]:
@@ -116,7 +116,10 @@ def test_anonymous_guest_order_has_no_identity_but_keeps_the_order_steps(build: 
 
 
 def test_switches_leave_out_identity_and_contacts(build: EventBuilder) -> None:
-    plan = plan_for(build("OrderPlaced"), MappingOptions(add_contacts=False, send_identity=False))
+    plan = plan_for(
+        build("OrderPlaced"),
+        MappingOptions(add_contacts=False, send_identity=False, close_session_after_order=False),
+    )
     assert events(plan) == ["ADD", "ADD", "ADD", "CONFIRM", "CHECKOUT", "PAYMENT"]
 
 
@@ -186,7 +189,10 @@ def test_lower_case_order_reference_is_upper_cased_on_checkout(build: EventBuild
 
 # single event -------------------------------------------------------------------------------------------
 def test_single_event_switch_sends_identity_and_order_checkout(build: EventBuilder) -> None:
-    plan = plan_for(build("OrderPlaced"), MappingOptions(single_event=True, send_identity=False))
+    plan = plan_for(
+        build("OrderPlaced"),
+        MappingOptions(single_event=True, send_identity=False, close_session_after_order=False),
+    )
     assert events(plan) == ["IDENTITY", "ORDER_CHECKOUT"]
     order = cast(dict[str, Any], plan.steps[1].attributes["order"])
     assert {k: order[k] for k in ("referenceId", "orderedAt", "status", "currencyCode", "price")} == {
@@ -209,7 +215,7 @@ def test_single_event_switch_sends_identity_and_order_checkout(build: EventBuild
 def test_single_event_switch_keeps_the_multi_event_flow_for_anonymous_or_unpaid_orders(
     build: EventBuilder,
 ) -> None:
-    options = MappingOptions(single_event=True)
+    options = MappingOptions(single_event=True, close_session_after_order=False)
     unpaid = plan_for(build("OrderPlaced", **{"order.payment": None}), options)
     anonymous = plan_for(build("OrderPlaced", **{"guest.identifiers": []}), options)
     assert "ORDER_CHECKOUT" not in events(unpaid)
@@ -303,6 +309,14 @@ def test_order_after_its_cart_was_streamed_sends_only_missing_lines(build: Event
 def test_order_with_an_empty_session_adds_every_line(build: EventBuilder) -> None:
     plan = plan_for(build("OrderPlaced"), MULTI, {})
     assert events(plan).count("ADD") == 3
+
+
+def test_by_default_orders_close_their_session_and_cart_events_do_not(build: EventBuilder) -> None:
+    assert events(plan_for(build("OrderPlaced"), MappingOptions()))[-2:] == ["PAYMENT", "FORCE_CLOSE"]
+    single = plan_for(build("OrderPlaced"), MappingOptions(single_event=True))
+    assert events(single) == ["IDENTITY", "ORDER_CHECKOUT", "FORCE_CLOSE"]
+    assert single.steps[-1].closes_session
+    assert "FORCE_CLOSE" not in events(plan_for(build("CartItemRemoved"), MappingOptions()))
 
 
 def test_steps_know_which_are_safe_to_repeat(build: EventBuilder) -> None:
