@@ -1,0 +1,61 @@
+"""The web page at / in headless Chromium: a guest's Orders tab shows REST-created orders and lines."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.testing import RunningSandbox, running_sandbox
+from tests.conftest import ARTIFACTS
+from tests.integration.sandbox_batch import batchkit as kit
+from tests.integration.sandbox_rest.restkit import create_order, item_body, unique
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="chromium is installed by make system-deps"
+)
+
+
+def _chromium(profile: Path, url: str, *mode: str) -> subprocess.CompletedProcess[str]:
+    argv = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--window-size=1280,900", "--virtual-time-budget=5000", *mode, url,
+    ]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=90, check=True)
+
+
+def _seed(sandbox: RunningSandbox) -> tuple[str, str]:
+    """A guest with a REST order (line + extension) and a Batch order; returns (guest ref, referenceId)."""
+    client = httpx.Client(base_url=sandbox.url, auth=sandbox.basic_auth)
+    reference_id = unique("ORD")
+    order = create_order(client, reference_id)
+    client.post(
+        f"/v2.1/orders/{order['ref']}/orderItems", json=item_body("Trail Runner 2")
+    ).raise_for_status()
+    client.post(f"/v2.1/orders/{order['ref']}/extensions/ext", json={"giftWrap": True}).raise_for_status()
+    contact = {"firstName": "Ann", "lastName": "Lee", "emails": ["ann.lee@example.com"]}
+    guest_href = client.post(f"/v2.1/orders/{order['ref']}/contacts", json=contact).json()["guest"]["href"]
+    batch_order = kit.order_value(unique("ORD"), contact={"email": "ann.lee@example.com"})
+    kit.run_batch(client, [kit.record("order", "insert", batch_order)])
+    return str(guest_href).rsplit("/", 1)[-1], reference_id
+
+
+def test_orders_tab_shows_reference_ids_lines_and_extensions(tmp_path: Path) -> None:
+    with running_sandbox(tmp_path) as sandbox:
+        guest_ref, reference_id = _seed(sandbox)
+        url = f"{sandbox.url}/#guest={guest_ref}&tab=orders"
+        dom = _chromium(tmp_path / "profile-dom", url, "--dump-dom").stdout
+        ARTIFACTS.mkdir(exist_ok=True)
+        screenshot = ARTIFACTS / "sandbox-page.png"
+        _chromium(tmp_path / "profile-shot", url, f"--screenshot={screenshot}")
+    assert reference_id in dom
+    assert "Trail Runner 2" in dom
+    assert "Hiking Boot" in dom
+    assert "giftWrap" in dom
+    assert 'class="api batch"' in dom
+    assert screenshot.stat().st_size > 10_000
