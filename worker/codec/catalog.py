@@ -81,11 +81,10 @@ def _name_version(path: Path) -> tuple[str, int | None]:
 def _versions(name: str, files: Mapping[int | None, Path]) -> dict[int, EventSchema]:
     numbered = [version for version in files if version is not None]
     current = max(numbered, default=0) + 1
-    return {
-        version or current: _load(name, version or current, path)
-        for version, path in files.items()
-        if version is not None or None in files
-    }
+    loaded = {version: _load(name, version, path) for version, path in files.items() if version is not None}
+    if None in files:
+        loaded[current] = _load(name, current, files[None])
+    return loaded
 
 
 def _load(name: str, version: int, path: Path) -> EventSchema:
