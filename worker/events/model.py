@@ -275,6 +275,14 @@ class OrderRefunded:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderReference:
+    """Names an order without its content."""
+
+    order_id: str
+    ordered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OrderDeleted:
     """The order must disappear (CDP delete matches ``order_id`` + ``ordered_at`` within 24 h)."""
 
@@ -286,6 +294,14 @@ class OrderDeleted:
     order_id: str
     ordered_at: datetime
     reason: str | None = None
+
+    @property
+    def order(self) -> OrderReference:
+        """``order.order_id`` and ``order.ordered_at`` as on the other order events.
+
+        So that an ordering key such as ``order.order_id`` puts a deletion in its order's lane.
+        """
+        return OrderReference(self.order_id, self.ordered_at)
 
 
 Event = (

@@ -246,3 +246,13 @@ def test_unknown_event_type_is_an_unknown_schema() -> None:
     with pytest.raises(UnknownSchemaError) as raised:
         event_from_dict(data)
     assert raised.value.path == "event_type"
+
+
+def test_every_order_event_names_its_order_at_the_same_field_path() -> None:
+    kinds = ["OrderPlaced", "OrderUpdated", "OrderCancelled", "OrderRefunded", "OrderDeleted"]
+    keys = {field_value(event_from_dict(example(kind)), "order.order_id") for kind in kinds}
+    assert keys == {"DE-2026-000981"}
+    assert field_value(event_from_dict(example("OrderImported")), "order.order_id") == "JP-CC-44120"
+    deleted = event_from_dict(example("OrderDeleted"))
+    assert field_value(deleted, "order.ordered_at") == "2026-11-27T14:03:10.000+00:00"
+    assert "order" not in event_to_dict(deleted)
