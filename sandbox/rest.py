@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from functools import partial
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from sandbox import rest_http as http
 from sandbox.app import AppContext
 from sandbox.rest_context import RestContext
+from sandbox.rest_errors import api_error
 from sandbox.rest_extensions import ExtensionRoutes
 from sandbox.rest_items import ItemRoutes
 from sandbox.rest_options import options_of
 from sandbox.rest_orders import OrderRoutes
 from sandbox.rest_people import PeopleRoutes
 from sandbox.rest_repo import ItemExtrasRepo, PeopleRepo, ensure_schema
+
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def rest_context(ctx: AppContext) -> RestContext:
@@ -33,4 +38,11 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
     rc = rest_context(ctx)
     wrap = partial(http.endpoint, ctx)
     groups = (OrderRoutes(rc), ItemRoutes(rc), ExtensionRoutes(rc), PeopleRoutes(rc))
-    return [route for group in groups for route in group.routes(wrap)]
+    found: list[BaseRoute] = [route for group in groups for route in group.routes(wrap)]
+    return [*found, Route("/v2.1/{path:path}", partial(_unknown, ctx), methods=list(ALL_METHODS))]
+
+
+async def _unknown(ctx: AppContext, request: Request) -> Response:
+    """Any other ``/v2.1`` path or verb: the documented 401 or 404 body, never a bare text page."""
+    ctx.basic_auth(request)
+    raise api_error(404, f"No resource {request.method} {request.url.path}")

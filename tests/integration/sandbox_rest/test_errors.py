@@ -130,3 +130,8 @@ def test_server_side_failures_answer_with_the_error_body(faulty: httpx.Client, s
     rule = {"api": "rest", "path": "/v2.1/orders", f"p{status}": 1.0}
     faulty.post("/_sandbox/faults", json=rule).raise_for_status()
     assert_error(faulty.post("/v2.1/orders", json=order_body(unique("ORD"))), status)
+
+
+def test_unknown_rest_path_is_404_with_the_error_body(client: httpx.Client) -> None:
+    assert_error(client.get("/v2.1/nothing/here"), 404)
+    assert_error(client.post("/v2.1/orders/x/unknown", json={}), 404)
