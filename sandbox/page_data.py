@@ -7,6 +7,8 @@ from sandbox.rows import Guest, Order, OrderItem
 
 #: Most guests the page lists (newest first); the sandbox is for local runs, not millions of profiles.
 MAX_GUESTS = 300
+#: Most orders without a guest the page lists (newest first).
+MAX_UNLINKED = 200
 
 
 def _line(ctx: AppContext, item: OrderItem) -> dict[str, object]:
@@ -67,19 +69,27 @@ def _guest_json(ctx: AppContext, guest: Guest) -> dict[str, object]:
     }
 
 
+def _count(ctx: AppContext, table: str) -> int:
+    (count,) = ctx.store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()  # noqa: S608  (constant names)
+    return int(count)
+
+
+def _unlinked(ctx: AppContext) -> list[dict[str, object]]:
+    rows = ctx.store.conn.execute(
+        "SELECT order_ref FROM orders WHERE guest_ref IS NULL ORDER BY rowid DESC LIMIT ?", (MAX_UNLINKED,)
+    )
+    orders = [ctx.store.orders.get(str(row[0])) for row in rows.fetchall()]
+    return [order_json(ctx, order) for order in orders if order is not None]
+
+
 def page_state(ctx: AppContext) -> dict[str, object]:
-    """Everything the page renders, newest guests first; orders without a guest listed apart."""
-    guests = [g for g in ctx.store.guests.all(limit=100_000) if g.merged_into is None]
-    shown = [_guest_json(ctx, g) for g in reversed(guests[-MAX_GUESTS:])]
-    conn = ctx.store.conn
-    refs = [
-        str(r[0]) for r in conn.execute("SELECT order_ref FROM orders WHERE guest_ref IS NULL ORDER BY rowid")
-    ]
-    unlinked = [order_json(ctx, o) for o in map(ctx.store.orders.get, refs) if o is not None]
-    (order_count,) = conn.execute("SELECT COUNT(*) FROM orders").fetchone()
+    """The newest guests (with orders) and the newest orders without a guest, plus totals."""
+    guest_count = _count(ctx, "guests")
+    newest = ctx.store.guests.all(offset=max(0, guest_count - MAX_GUESTS), limit=MAX_GUESTS)
+    shown = [_guest_json(ctx, g) for g in reversed(newest) if g.merged_into is None]
     return {
         "generatedAt": ctx.now_iso(),
-        "counts": {"guests": len(guests), "orders": int(order_count)},
+        "counts": {"guests": guest_count, "orders": _count(ctx, "orders")},
         "guests": shown,
-        "unlinked": unlinked,
+        "unlinked": _unlinked(ctx),
     }
