@@ -83,9 +83,9 @@ def build_encoder(wire_format: str, schema_dir: Path, registry_url: str | None =
 
 def _registry_client(wire_format: str, registry_url: str | None) -> RegistryClient:
     if wire_format != "avro-registry":
-        raise ConfigurationError(f"wire_format: {wire_format!r} is not one of {', '.join(WIRE_FORMATS)}")
+        raise ConfigurationError(f"CDPW_WIRE_FORMAT: {wire_format!r} is not one of {', '.join(WIRE_FORMATS)}")
     if not registry_url:
-        raise ConfigurationError("schema_registry_url: required for the avro-registry wire format")
+        raise ConfigurationError("CDPW_SCHEMA_REGISTRY_URL: required for the avro-registry wire format")
     return registry_client(registry_url)
 
 

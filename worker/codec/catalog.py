@@ -66,14 +66,15 @@ def load_catalog(schema_dir: Path) -> Catalog:
         found.setdefault(name, {})[version] = path
     missing = sorted(set(EVENT_TYPES) - set(found))
     if missing:
-        raise ConfigurationError(f"schema_dir {schema_dir}: no schema for {', '.join(missing)}")
+        raise ConfigurationError(f"CDPW_SCHEMA_DIR {schema_dir}: no schema for {', '.join(missing)}")
     return Catalog({name: _versions(name, files) for name, files in found.items() if name in EVENT_TYPES})
 
 
 def _name_version(path: Path) -> tuple[str, int | None]:
     match = _VERSIONED.fullmatch(path.name) or _CURRENT.fullmatch(path.name)
     if match is None:
-        raise ConfigurationError(f"schema file {path}: expected <EventType>.avsc or <EventType>.v<N>.avsc")
+        expected = "expected <EventType>.avsc or <EventType>.v<N>.avsc"
+        raise ConfigurationError(f"CDPW_SCHEMA_DIR: schema file {path}: {expected}")
     version = match.groupdict().get("version")
     return match["name"], int(version) if version else None
 
@@ -92,8 +93,8 @@ def _load(name: str, version: int, path: Path) -> EventSchema:
     try:
         declared = json.loads(text)
         parsed = fastavro.parse_schema(declared)
-    except (ValueError, fastavro.schema.SchemaParseException) as exc:
-        raise ConfigurationError(f"schema file {path}: {exc}") from exc
+    except Exception as exc:  # fastavro raises SchemaParseException, UnknownType, KeyError...
+        raise ConfigurationError(f"CDPW_SCHEMA_DIR: schema file {path}: {exc}") from exc
     if not isinstance(parsed, dict) or str(declared.get("name", "")).rsplit(".", 1)[-1] != name:
-        raise ConfigurationError(f"schema file {path}: record name must be {name}")
+        raise ConfigurationError(f"CDPW_SCHEMA_DIR: schema file {path}: record name must be {name}")
     return EventSchema(name, version, text, declared, parsed)

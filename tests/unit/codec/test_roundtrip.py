@@ -65,7 +65,7 @@ def test_the_json_decoder_fills_defaults_for_absent_optional_fields() -> None:
 
 @pytest.mark.parametrize(
     ("wire_format", "url", "message"),
-    [("xml", None, "wire_format"), ("avro-registry", None, "schema_registry_url")],
+    [("xml", None, "CDPW_WIRE_FORMAT"), ("avro-registry", None, "CDPW_SCHEMA_REGISTRY_URL")],
 )
 def test_bad_codec_configuration_is_a_configuration_error(
     wire_format: str, url: str | None, message: str
@@ -80,3 +80,38 @@ def test_a_schema_directory_missing_an_event_type_is_a_configuration_error(tmp_p
     (tmp_path / "OrderPlaced.avsc").write_text((SCHEMA_DIR / "OrderPlaced.avsc").read_text())
     with pytest.raises(ConfigurationError, match="no schema for CartCleared"):
         build_decoder("avro", tmp_path)
+
+
+TYPELESS_FIELD = '{"type": "record", "name": "OrderPlaced", "fields": [{"name": "x"}]}'
+
+
+def _copy_schemas(target: Path) -> None:
+    for path in SCHEMA_DIR.glob("*.avsc"):
+        (target / path.name).write_text(path.read_text())
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("Order-Placed.avsc", "{}", "expected <EventType>.avsc"),
+        ("OrderPlaced.avsc", "{not json", "OrderPlaced.avsc"),
+        (
+            "OrderPlaced.avsc",
+            '{"type": "record", "name": "OrderPlaced", "fields": [{"name": "x"}]}',
+            "OrderPlaced",
+        ),
+        (
+            "OrderPlaced.avsc",
+            (SCHEMA_DIR / "CartCleared.avsc").read_text(),
+            "record name must be OrderPlaced",
+        ),
+    ],
+)
+def test_an_unusable_schema_file_is_a_configuration_error_naming_it(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    _copy_schemas(tmp_path)
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ConfigurationError, match=message) as raised:
+        build_decoder("json", tmp_path)
+    assert str(raised.value).startswith("CDPW_SCHEMA_DIR")
