@@ -109,16 +109,21 @@ class Settings(BaseSettings):
 
     # Stream API (real-time orders) and its progress state
     state_topic: str = Field(
-        "cdp-worker.state", description="Compacted topic of per-key Stream progress (created if missing).")
+        "cdp-worker.state", description="Compacted topic of per-key Stream progress (created if missing)."
+    )
     stream_single_event: bool = Field(
-        False, description="Identified guests' orders go as IDENTITY + ORDER_CHECKOUT (single event).")
+        False, description="Identified guests' orders go as IDENTITY + ORDER_CHECKOUT (single event)."
+    )
     stream_add_contacts: bool = Field(
-        True, description="Include ADD_CONTACTS (the order owner) in multi-event orders.")
+        True, description="Include ADD_CONTACTS (the order owner) in multi-event orders."
+    )
     stream_send_identity: bool = Field(True, description="Send IDENTITY before an identified guest's order.")
     stream_close_session_after_order: bool = Field(
-        True, description="End each order with FORCE_CLOSE so the browser's next order gets its own session.")
+        True, description="End each order with FORCE_CLOSE so the browser's next order gets its own session."
+    )
     stream_session_idle_s: float = Field(
-        900.0, gt=0, description="Idle seconds until a CDP session counts as closed (below the tenant's).")
+        900.0, gt=0, description="Idle seconds until a CDP session counts as closed (below the tenant's)."
+    )
 
     # Observability
     metrics_host: str = Field("0.0.0.0", description="Address the metrics and health server binds to.")  # noqa: S104  (pods serve metrics on all interfaces)
