@@ -1,0 +1,236 @@
+"""The state store: per-key progress records in a compacted Kafka topic, restored on assignment.
+
+Layout: the state topic has (at least) as many partitions as the source topics; the progress of a
+key read from source partition ``p`` is written to state partition ``p`` with the key as record key,
+so the worker that owns source partition ``p`` finds every record it needs in state partition ``p``.
+The topic is created (``cleanup.policy=compact``) when missing.
+
+Writes: :meth:`StateStore.save` returns only once the broker confirmed the record (acks=all,
+idempotent producer), so progress is durable before anything relies on it.
+
+Restore: reading "to the end" cannot trust the ListOffsets high watermark (tansu reports the last
+batch's base offset + 1). So :meth:`StateStore.load` first writes a sentinel tombstone to each
+partition, learns its offset from the delivery report, and reads from the beginning until it has
+seen that offset. This works on any Kafka-protocol broker and whatever the batching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from worker.errors import ConfigurationError, FatalError, TransientError
+
+log = logging.getLogger("worker.state")
+
+SENTINEL_KEY = b"\x00cdpw-restore-sentinel"
+RESTORE_TIMEOUT_S = 120.0
+ADMIN_TIMEOUT_S = 30.0
+
+
+class StateWriteError(TransientError):
+    """A progress record could not be written; the record is retried (nothing was relied on yet)."""
+
+    reason = "state"
+    stage = "state"
+
+
+class StateRestoreError(FatalError):
+    """The state topic could not be read on assignment: going on could repeat orders, so stop."""
+
+    reason = "state_restore"
+
+
+class StateStore:
+    """Progress records of one worker: restored per assigned partition, written one key at a time."""
+
+    def __init__(
+        self, kafka: dict[str, Any], topic: str, source_topics: tuple[str, ...], group_id: str
+    ) -> None:
+        self._kafka = kafka
+        self.topic = topic
+        self._sources = source_topics
+        self._group_id = group_id
+        self._producer: Producer | None = None
+        self._poller: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # set-up ----------------------------------------------------------------------------------------------
+    async def prepare(self) -> None:
+        """Create the state topic if needed and start the producer (idempotent)."""
+        if self._producer is not None:
+            return
+        await asyncio.to_thread(self._ensure_topic)
+        conf = {**self._kafka, "enable.idempotence": True, "acks": "all", "linger.ms": 2,
+                "message.timeout.ms": 30000}  # fmt: skip
+        self._producer = Producer(conf)
+        self._poller = threading.Thread(target=self._poll, name="state-producer", daemon=True)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        assert self._producer is not None
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    def _ensure_topic(self) -> None:
+        admin = AdminClient(self._kafka)
+        needed = max(_partition_count(admin, topic) for topic in self._sources)
+        have = _partition_count(admin, self.topic, missing_ok=True)
+        if have == 0:
+            _create_topic(admin, self.topic, needed)
+            have = _partition_count(admin, self.topic)
+        if have < needed:
+            raise ConfigurationError(
+                f"CDPW_STATE_TOPIC: '{self.topic}' has {have} partitions, the source topics need {needed}"
+            )
+
+    # writes ------------------------------------------------------------------------------------------
+    async def save(self, partition: int, key: str, value: bytes) -> None:
+        """Write ``value`` for ``key`` to state partition ``partition``; return once the broker confirmed."""
+        assert self._producer is not None, "prepare() runs on the first assignment"
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def delivered(error: KafkaError | None, _msg: Message) -> None:
+            loop.call_soon_threadsafe(_settle, done, error)
+
+        try:
+            self._producer.produce(self.topic, value=value, key=key.encode(), partition=partition,
+                                   on_delivery=delivered)  # fmt: skip
+        except (BufferError, KafkaException) as exc:
+            raise StateWriteError(f"state write for {key!r} not queued: {exc}") from exc
+        await done
+
+    # restore -----------------------------------------------------------------------------------------
+    async def load(self, partitions: list[int]) -> dict[int, dict[str, bytes]]:
+        """The latest value of every key in each of ``partitions`` (tombstoned keys left out)."""
+        if not partitions:
+            return {}
+        marks = await asyncio.to_thread(self._write_sentinels, partitions)
+        return await asyncio.to_thread(self._read_until, marks)
+
+    def _write_sentinels(self, partitions: list[int]) -> dict[int, int]:
+        assert self._producer is not None
+        marks: dict[int, int] = {}
+
+        def delivered(error: KafkaError | None, msg: Message) -> None:
+            partition, offset = msg.partition(), msg.offset()
+            if error is None and partition is not None and offset is not None:
+                marks[partition] = offset
+
+        for partition in partitions:
+            self._producer.produce(self.topic, value=None, key=SENTINEL_KEY, partition=partition,
+                                   on_delivery=delivered)  # fmt: skip
+        self._producer.flush(ADMIN_TIMEOUT_S)
+        missing = set(partitions) - set(marks)
+        if missing:
+            raise StateRestoreError(
+                f"state topic {self.topic}: sentinel not written to partitions {sorted(missing)}"
+            )
+        return marks
+
+    def _read_until(self, marks: dict[int, int]) -> dict[int, dict[str, bytes]]:
+        group = f"{self._group_id}.state-restore-{uuid.uuid4().hex[:8]}"  # assign() only; never commits
+        consumer = Consumer({**self._kafka, "group.id": group, "enable.auto.commit": False,
+                             "enable.auto.offset.store": False, "auto.offset.reset": "earliest"})  # fmt: skip
+        consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in marks])
+        tables: dict[int, dict[str, bytes]] = {p: {} for p in marks}
+        try:
+            _consume_until(consumer, marks, tables)
+        finally:
+            consumer.close()
+        log.info(
+            "state restored", extra={"partitions": sorted(marks), "keys": sum(map(len, tables.values()))}
+        )
+        return tables
+
+    async def aclose(self) -> None:
+        if self._producer is not None:
+            await asyncio.to_thread(self._producer.flush, 10.0)
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(5.0)
+
+
+def _settle(future: asyncio.Future[None], error: KafkaError | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(StateWriteError(f"state write failed: {error}"))
+
+
+def _consume_until(consumer: Consumer, marks: dict[int, int], tables: dict[int, dict[str, bytes]]) -> None:
+    waiting = dict(marks)
+    deadline = time.monotonic() + RESTORE_TIMEOUT_S
+    while waiting:
+        if time.monotonic() > deadline:
+            raise StateRestoreError(
+                f"state restore did not reach the sentinel of partitions {sorted(waiting)}"
+            )
+        msg = consumer.poll(0.5)
+        if msg is None:
+            continue
+        error, partition, offset = msg.error(), msg.partition(), msg.offset()
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                continue
+            raise StateRestoreError(f"state restore: {error}")
+        assert partition is not None  # set on every record without error
+        assert offset is not None
+        _apply(tables[partition], msg)
+        if offset >= waiting.get(partition, 1 << 62):
+            waiting.pop(partition)
+
+
+def _apply(table: dict[str, bytes], msg: Message) -> None:
+    raw_key = msg.key()
+    if raw_key is None or raw_key == SENTINEL_KEY:
+        return
+    key = raw_key.decode("utf-8", "replace")
+    value = msg.value()
+    if value is None:
+        table.pop(key, None)
+    else:
+        table[key] = value
+
+
+def _partition_count(admin: AdminClient, topic: str, missing_ok: bool = False) -> int:
+    # Listing every topic (not just ``topic``) keeps a broker with auto-create from creating it here.
+    metadata = admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics.get(topic)
+    if metadata is None or metadata.error is not None:
+        if missing_ok:
+            return 0
+        raise ConfigurationError(
+            f"topic {topic!r} not found: {metadata.error if metadata else 'no metadata'}"
+        )
+    return len(metadata.partitions)
+
+
+def _create_topic(admin: AdminClient, topic: str, partitions: int) -> None:
+    new = NewTopic(
+        topic, num_partitions=partitions, replication_factor=-1, config={"cleanup.policy": "compact"}
+    )
+    try:
+        admin.create_topics([new])[topic].result(ADMIN_TIMEOUT_S)
+        log.info("state topic created", extra={"topic": topic, "partitions": partitions})
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise ConfigurationError(f"CDPW_STATE_TOPIC: cannot create '{topic}': {exc}") from exc
