@@ -17,8 +17,9 @@ from worker.codec import build_decoder
 from worker.config import Settings, parse_delay_ms
 from worker.errors import ConfigurationError
 from worker.health import HealthServer
-from worker.metrics import create_metrics
+from worker.metrics import Metrics, create_metrics
 from worker.retry import Backoff
+from worker.runtime.cdp_sink import build_cdp_sink
 from worker.runtime.deadletters import DeadLetterWriter
 from worker.runtime.engine import Engine, EngineOptions
 from worker.runtime.intake import Intake, IntakeOptions
@@ -70,17 +71,18 @@ def producer_conf(settings: Settings) -> dict[str, Any]:
     }
 
 
-SINKS: dict[str, Callable[[Settings], Sink]] = {
-    "log": lambda _settings: LogSink(),
-    "record": lambda s: RecordSink(s.record_sink_path, parse_delay_ms(s.record_sink_delay_ms)),
+SINKS: dict[str, Callable[[Settings, Metrics], Sink]] = {
+    "log": lambda _s, _m: LogSink(),
+    "record": lambda s, _m: RecordSink(s.record_sink_path, parse_delay_ms(s.record_sink_delay_ms)),
+    "cdp": lambda s, m: build_cdp_sink(s, m, kafka_common(s)),
 }
 
 
-def build_sink(settings: Settings) -> Sink:
+def build_sink(settings: Settings, metrics: Metrics) -> Sink:
     factory = SINKS.get(settings.sink)
     if factory is None:
         raise ConfigurationError(f"CDPW_SINK: '{settings.sink}' is not available in this build")
-    return factory(settings)
+    return factory(settings, metrics)
 
 
 class ProducerPoller:
@@ -131,9 +133,8 @@ class Worker:
         dead_letters = DeadLetterWriter(
             poller.producer.produce, settings.dlq_topic, settings.kafka_group_id, loop
         )
-        engine = Engine(
-            decoder, build_sink(settings), dead_letters, metrics, _engine_options(settings), self.fail
-        )
+        sink = build_sink(settings, metrics)
+        engine = Engine(decoder, sink, dead_letters, metrics, _engine_options(settings), self.fail)
         intake = Intake(consumer_conf(settings), _intake_options(settings), engine, metrics, loop, self.fail)
         health = HealthServer(self.registry, lambda: (True, "alive"), lambda: self._ready(intake))
         self.metrics_port = await health.start(settings.metrics_host, settings.metrics_port)
