@@ -25,6 +25,7 @@ from sandbox.batch_state import IN_FLIGHT, Batch, list_item, status_view
 from sandbox.batch_upload import S3Error, check_digest, check_headers, check_url, read_body
 from sandbox.clock import iso_timestamp
 from sandbox.rest_errors import api_error
+from sandbox.rest_fields import parse_utc
 from sandbox.rest_options import RestBatchOptions, options_of
 
 _CHECKSUM = re.compile(r"[0-9A-Fa-f]{32}\Z")
@@ -52,6 +53,16 @@ def allocation(body: dict[str, object], max_bytes: int) -> tuple[str, int]:
     if size > max_bytes:
         raise api_error(400, f"size {size} exceeds the {max_bytes}-byte limit; split the file")
     return checksum, size
+
+
+def _created_before(text: str | None) -> str | None:
+    """``createdBefore`` normalised to the stored timestamp format; 400 when it is not ISO 8601 UTC."""
+    if text is None:
+        return None
+    moment = parse_utc(text)
+    if moment is None:
+        raise api_error(400, "createdBefore must be an ISO 8601 UTC timestamp")
+    return iso_timestamp(moment.timestamp())
 
 
 class BatchRoutes:
@@ -103,7 +114,7 @@ class BatchRoutes:
     def _listed(self, request: Request) -> list[Batch]:
         params = request.query_params
         wanted = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
-        before = params.get("createdBefore")
+        before = _created_before(params.get("createdBefore"))
         oldest = iso_timestamp(self.ctx.clock.now() - RETENTION_S)
         found = [b for b in self.repo.all() if b.created_at >= oldest]
         found = [b for b in found if not wanted or b.status in wanted]

@@ -131,3 +131,7 @@ def test_upload_url_expires_after_one_hour_of_sandbox_time(tmp_path: Path) -> No
         client.post("/_sandbox/clock", json={"advance_seconds": 3601}).raise_for_status()
         assert _s3_code(kit.upload(allocated, data), 403) == "AccessDenied"
         assert client.get(f"/v2/batches/{allocated['ref']}").json()["status"] == {"code": "uploading"}
+
+
+def test_inspect_with_a_malformed_created_before_is_400(client: httpx.Client) -> None:
+    assert_error(client.get("/v2/batches/inspect", params={"createdBefore": "yesterday"}), 400)

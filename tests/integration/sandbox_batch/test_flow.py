@@ -155,3 +155,13 @@ def test_inspect_lists_batches_filtered_by_status(client: httpx.Client) -> None:
     assert set(listed) == {"totalCount", "offset", "limit", "items"}
     assert final["ref"] in [item["ref"] for item in listed["items"]]
     assert {item["status"] for item in listed["items"]} == {"success"}
+
+
+def test_inspect_lists_only_batches_created_before_the_given_time(client: httpx.Client) -> None:
+    final = kit.run_batch(client, [kit.record("order", "insert", kit.order_value(unique("B")))])
+    early = client.get("/v2/batches/inspect", params={"createdBefore": "2000-01-01T00:00:00Z"}).json()
+    later = client.get(
+        "/v2/batches/inspect", params={"createdBefore": "2999-01-01T00:00:00Z", "limit": 100}
+    ).json()
+    assert early["totalCount"] == 0
+    assert final["ref"] in [item["ref"] for item in later["items"]]
