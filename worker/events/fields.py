@@ -209,6 +209,8 @@ def to_money(value: object, path: str) -> Decimal:
 
 def to_time(value: object, path: str) -> datetime:
     """A UTC, millisecond instant from an ISO 8601 string with offset (JSON) or an aware datetime."""
+    if isinstance(value, datetime) and value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # what fastavro's timestamp-millis gives: already normalised
     moment = value
     if isinstance(value, str):
         try:
