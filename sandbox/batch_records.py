@@ -110,10 +110,12 @@ def _order_problems(spec: f.Spec, value: Mapping[str, object], options: RestBatc
     problems = f.check_fields(value, spec)
     if problems:
         return problems
-    if value.get("paymentType") == "Card" and "cardType" not in value and spec["status"][1]:
+    insert = spec is _ORDER_INSERT  # only an insert must carry the full payment data
+    if insert and value.get("paymentType") == "Card" and "cardType" not in value:
         problems.append("cardType: required when paymentType is Card")
     items = value.get("orderItems")
-    if isinstance(items, list) and not items and spec["orderItems"][1]:
+    items_required = spec["orderItems"][1]
+    if isinstance(items, list) and not items and items_required:
         problems.append("orderItems: at least one item is required")
     contact = value.get("contact")
     problems += _identity_problems(contact, "contact: ") if isinstance(contact, dict) else []
