@@ -1,0 +1,70 @@
+"""Fixtures for real-time order tests: broker topics, a real sandbox and real worker processes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sandbox.testing import RunningSandbox, start_sandbox_process
+from tests.support.kafka import create_topics
+from tests.support.worker_process import WorkerProcess
+
+PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class Topics:
+    source: str
+    dlq: str
+    state: str
+    group: str
+
+
+@pytest.fixture
+def topics(bootstrap: str) -> Topics:
+    suffix = uuid.uuid4().hex[:10]
+    made = Topics(
+        f"orders-{suffix}", f"orders-dlq-{suffix}", f"orders-state-{suffix}", f"orders-group-{suffix}"
+    )
+    create_topics(bootstrap, (made.source, PARTITIONS), (made.dlq, 1))
+    return made
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    """A strict sandbox (default points of sale and identity rules) with a seeded fault generator."""
+    running = start_sandbox_process(tmp_path, fault_seed=7)
+    yield running
+    running.stop()
+
+
+WorkerFactory = Callable[..., WorkerProcess]
+
+
+@pytest.fixture
+def start_worker(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, tmp_path: Path
+) -> Iterator[WorkerFactory]:
+    """Start a ``cdp`` worker on the test topics and sandbox; every process is killed at the end."""
+    started: list[WorkerProcess] = []
+
+    def start(name: str = "w", **env: str) -> WorkerProcess:
+        base = {
+            "CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "CDPW_KAFKA_TOPICS": topics.source,
+            "CDPW_KAFKA_GROUP_ID": topics.group, "CDPW_DLQ_TOPIC": topics.dlq,
+            "CDPW_STATE_TOPIC": topics.state,
+            "CDPW_SINK": "cdp", "CDPW_CDP_BASE_URL": sandbox.url, "CDPW_CDP_CLIENT_KEY": sandbox.client_key,
+            "CDPW_CDP_TIMEOUT_S": "5", "CDPW_RETRY_BASE_S": "0.05", "CDPW_RETRY_MAX_S": "2",
+            "CDPW_MAX_CONCURRENCY": "50",
+        }  # fmt: skip
+        worker = WorkerProcess(env={**base, **env}, log_path=tmp_path / f"{name}.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()
