@@ -157,6 +157,7 @@ class Engine:
             return None
         if fate is Fate.RETRY and now - work.first_failure < self._options.retry_deadline_s:
             retry_after = error.retry_after if isinstance(error, TransientError) else None
+            self._metrics.retries.labels(api=getattr(error, "api", "none"), reason=reason_of(error)).inc()
             await asyncio.sleep(self._options.backoff.delay(work.attempts, retry_after))
             return "retry"
         return await self._dead_letter(work, error)
