@@ -8,7 +8,18 @@ from typing import Any
 
 import pytest
 
-from tests.ops.tools import CHART, CI_VALUES, RELEASE, find, helm_template, kinds, render, run, values_args
+from tests.ops.tools import (
+    CHART,
+    CI_VALUES,
+    RELEASE,
+    find,
+    helm_template,
+    kinds,
+    render,
+    render_notes,
+    run,
+    values_args,
+)
 
 ALL_ON = CI_VALUES / "all-on-values.yaml"
 VALUE_SETS = {
@@ -196,3 +207,17 @@ def test_packaged_chart_leaves_out_the_ci_values(tmp_path: Path) -> None:
     listing = run(["tar", "-tzf", str(next(tmp_path.glob("*.tgz")))])
     assert "cdp-worker/values.schema.json" in listing.stdout
     assert "cdp-worker/ci/" not in listing.stdout
+
+
+def test_notes_tell_how_to_watch_the_worker_and_warn_about_a_missing_token(tmp_path: Path) -> None:
+    notes = render_notes(tmp_path)
+    assert "port-forward svc/cdpw-cdp-worker 9100" in notes
+    assert "Pods get 35s to stop" in notes
+    assert "CDPW_CDP_API_TOKEN is empty" in notes
+
+
+def test_notes_describe_the_autoscaler_and_the_replay_job(tmp_path: Path) -> None:
+    notes = render_notes(tmp_path, [ALL_ON])
+    assert "2..24 replicas (capped at 24 partitions), 6000 records of lag per replica" in notes
+    assert "job/cdpw-cdp-worker-dlq-replay-1" in notes
+    assert "CDPW_CDP_API_TOKEN is empty" not in notes

@@ -92,3 +92,19 @@ def rendered_rules(values_files: Sequence[Path] = (), sets: Sequence[str] = ()) 
 def alert_rules(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Every alerting rule of a rule-groups document."""
     return [rule for group in spec["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+def render_notes(tmp: Path, values_files: Sequence[Path] = ()) -> str:
+    """NOTES.txt as ``helm install`` would print it (``helm template`` skips NOTES, so a copy of the
+    chart renders it inside a ConfigMap)."""
+    copy = tmp / "cdp-worker"
+    shutil.copytree(CHART, copy)
+    notes = (copy / "templates" / "NOTES.txt").read_text(encoding="utf-8")
+    indented = "".join(f"    {line}" for line in notes.splitlines(keepends=True))
+    wrapper = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{indented}\n"
+    (copy / "templates" / "zz-notes.yaml").write_text(wrapper, encoding="utf-8")
+    result = run(["helm", "template", RELEASE, str(copy), "--show-only", "templates/zz-notes.yaml",
+                  *values_args(values_files)])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text: str = yaml.safe_load(result.stdout)["data"]["notes"]
+    return text
