@@ -24,6 +24,11 @@ def test_allocate_without_credentials_is_401(sandbox: RunningSandbox) -> None:
     assert_error(response, 401)
 
 
+def test_status_with_a_wrong_api_token_is_401(sandbox: RunningSandbox) -> None:
+    response = httpx.get(f"{sandbox.url}/v2/batches/{uuid.uuid4()}", auth=(sandbox.client_key, "wrong"))
+    assert_error(response, 401)
+
+
 def test_allocate_without_json_content_type_is_415(client: httpx.Client) -> None:
     response = client.put(
         f"/v2/batches/{uuid.uuid4()}", content=b"{}", headers={"Content-Type": "text/plain"}
