@@ -13,15 +13,15 @@ import binascii
 import contextlib
 import hmac
 import importlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox import errors
 from sandbox.clock import Clock
@@ -119,14 +119,36 @@ def build_context(config: SandboxConfig, store: Store, clock: Clock) -> AppConte
     )
 
 
+class DirectRoutes:
+    """Serves hot endpoints (exact paths) without Starlette's routing and middleware layers."""
+
+    def __init__(self, app: ASGIApp, direct: Mapping[str, ASGIApp]) -> None:
+        self.app = app
+        self.direct = dict(direct)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch to a direct endpoint when the path matches exactly, else to Starlette."""
+        target = self.direct.get(scope["path"]) if scope["type"] == "http" else None
+        await (target or self.app)(scope, receive, send)
+
+
+def direct_endpoints(routes: list[BaseRoute]) -> dict[str, ASGIApp]:
+    """Routes whose endpoint is an ASGI object marked ``direct = True`` (it handles its own errors)."""
+    return {
+        route.path: route.endpoint
+        for route in routes
+        if isinstance(route, Route) and getattr(route.endpoint, "direct", False)
+    }
+
+
 class SandboxApp(Starlette):
-    """Starlette with the fault middleware outside its error handling, so faults see raw connections."""
+    """Starlette with direct hot routes and, outermost, fault middleware (faults must see raw connections)."""
 
     faults: FaultBook | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Starlette's stack wrapped in :class:`FaultMiddleware` (a dropped connection must reach uvicorn)."""
-        inner = super().build_middleware_stack()
+        """Starlette's stack behind :class:`DirectRoutes` behind :class:`FaultMiddleware`."""
+        inner: ASGIApp = DirectRoutes(super().build_middleware_stack(), direct_endpoints(self.routes))
         return inner if self.faults is None else FaultMiddleware(inner, self.faults)
 
 

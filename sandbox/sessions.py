@@ -9,6 +9,7 @@ confirmed lines into an :class:`OrderDraft`, or into a :class:`Violation` whose 
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 
 from sandbox.config import StrictSwitches
@@ -29,6 +30,8 @@ REASONS = {
 }
 
 SessionKey = tuple[str, str, str]
+#: How many recent event types a session remembers (for rejection records and inspection).
+EVENT_TYPES_KEPT = 200
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Session:
     violation: Violation | None = None
     cleared_after_confirm: bool = False
     order_ref: str | None = None
-    event_types: list[str] = field(default_factory=list)
+    event_types: deque[str] = field(default_factory=lambda: deque(maxlen=EVENT_TYPES_KEPT))
     closed_by: str | None = None
 
 

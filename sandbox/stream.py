@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from sandbox import errors
 from sandbox.app import AppContext
+from sandbox.query import query_values
 from sandbox.rows import GuestFields
 from sandbox.sessions import SessionKey
 from sandbox.stream_checks import Invalid
@@ -24,6 +27,7 @@ from sandbox.stream_messages import StreamEvent, decode, parse_event
 from sandbox.stream_orders import HANDLERS, EventCall
 
 VERSION = "1.2"
+QUERY_KEYS = frozenset({"client_key", "message"})
 
 
 def _created(client_key: str, ref: str, **more: str) -> Response:
@@ -37,14 +41,16 @@ class StreamApi:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    def _authorise(self, request: Request) -> str:
-        key = request.query_params.get("client_key")
+    def _authorise(self, request: Request) -> tuple[str, dict[str, str]]:
+        params = query_values(request.scope["query_string"], QUERY_KEYS)
+        key = params.get("client_key")
         if key is None or key != self.ctx.config.client_key:
             raise errors.unauthorized("unknown client_key (wrong tenant key or region)")
-        return key
+        return key, params
 
-    async def _message(self, request: Request, *, required: bool) -> str | None:
-        text = request.query_params.get("message")
+    @staticmethod
+    async def _message(request: Request, params: dict[str, str], *, required: bool) -> str | None:
+        text = params.get("message")
         if text is None and request.method == "POST":
             text = (await request.body()).decode() or None
         if text is None and required:
@@ -53,8 +59,8 @@ class StreamApi:
 
     async def browser_create(self, request: Request) -> Response:
         """Create a browser id attached to a new anonymous guest."""
-        key = self._authorise(request)
-        raw = await self._message(request, required=False)
+        key, params = self._authorise(request)
+        raw = await self._message(request, params, required=False)
         if raw is not None:
             self._decode(raw)
         now = self.ctx.now_iso()
@@ -76,8 +82,8 @@ class StreamApi:
 
     async def event_create(self, request: Request) -> Response:
         """Accept one event: validate, find its browser and session, apply it."""
-        key = self._authorise(request)
-        raw = await self._message(request, required=True)
+        key, params = self._authorise(request)
+        raw = await self._message(request, params, required=True)
         assert raw is not None  # required=True raised otherwise
         event = self._parse(raw)
         if self.ctx.store.browsers.guest_of(event.browser_id) is None:
@@ -129,11 +135,34 @@ class StreamApi:
             handler(self.ctx, EventCall(event, session, now))
 
 
+class Endpoint:
+    """A Stream endpoint as a plain ASGI app, served directly (``direct = True``) on the hot path."""
+
+    direct = True
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]], methods: frozenset[str]) -> None:
+        self.handler = handler
+        self.methods = methods
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request; :class:`~sandbox.errors.ApiError` becomes its CDP error body."""
+        request = Request(scope, receive)
+        try:
+            if request.method not in self.methods:
+                raise errors.ApiError(
+                    405, 405, "Method Not Allowed", f"{request.method} is not supported here"
+                )
+            response = await self.handler(request)
+        except errors.ApiError as exc:
+            response = errors.json_response(exc.body(), status=exc.status)
+        await response(scope, receive, send)
+
+
 def routes(ctx: AppContext) -> list[BaseRoute]:
     """The Stream API routes (POST too when ``--stream-post`` is on)."""
     api = StreamApi(ctx)
-    methods = ["GET", "POST"] if ctx.config.strict.stream_post_allowed else ["GET"]
+    methods = frozenset({"GET", "POST"} if ctx.config.strict.stream_post_allowed else {"GET"})
     return [
-        Route("/v1.2/browser/create.json", api.browser_create, methods=methods),
-        Route("/v1.2/event/create.json", api.event_create, methods=methods),
+        Route("/v1.2/browser/create.json", Endpoint(api.browser_create, methods)),
+        Route("/v1.2/event/create.json", Endpoint(api.event_create, methods)),
     ]

@@ -79,9 +79,14 @@ def number(data: Obj, key: str, where: str = "", *, required: bool = True) -> De
         if required:
             raise Invalid(f"{_where(where, key)} is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise Invalid(f"{_where(where, key)} must be a number")
-    return Decimal(value)
+    return exact_number(value)
+
+
+def exact_number(value: int | float | Decimal) -> Decimal:
+    """A JSON number as ``Decimal``; a float becomes its shortest round-trip literal (``19.99``)."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def need_number(data: Obj, key: str, where: str = "") -> Decimal:
@@ -128,9 +133,9 @@ def ext_attributes(value: object, where: str = "ext") -> dict[str, JsonValue]:
     for name, item in data.items():
         if not EXT_NAME.fullmatch(name):
             raise Invalid(f"{where}.{name}: attribute names must be alphanumeric camelCase")
-        if not isinstance(item, str | int | Decimal):  # bool is an int
+        if not isinstance(item, str | int | float | Decimal):  # bool is an int
             raise Invalid(f"{where}.{name} must be a string, boolean, integer or number")
-        checked[name] = item
+        checked[name] = exact_number(item) if isinstance(item, float) else item
     return checked
 
 
@@ -140,4 +145,4 @@ def value_kind(value: object) -> str:
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    return "number" if isinstance(value, Decimal) else "string"
+    return "number" if isinstance(value, float | Decimal) else "string"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from sandbox import codes, jsonio
+from sandbox import codes
 from sandbox import stream_checks as c
 from sandbox.config import StrictSwitches
 from sandbox.stream_payloads import PAYLOAD_PARSERS, Payload
@@ -34,11 +34,11 @@ class StreamEvent:
 
 
 def decode(raw: str, strict: StrictSwitches) -> dict[str, object]:
-    """The ``message`` query value as a JSON object (numbers with fractions as ``Decimal``)."""
+    """The ``message`` query value as a JSON object (fractions stay floats; checks make them exact)."""
     if len(raw.encode()) > strict.max_message_bytes:
         raise c.Invalid(f"message is larger than {strict.max_message_bytes} bytes")
     try:
-        data = jsonio.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise c.Invalid(f"message is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
