@@ -16,6 +16,9 @@ ops-live: $(STAMP) ## Live check: real Prometheus scraping a real worker evaluat
 dashboard: $(STAMP) ## Regenerate helm/cdp-worker/files/dashboard.json from ops/dashboard.py
 	$(BIN)/python -m ops.dashboard > helm/cdp-worker/files/dashboard.json
 
+chart-schema: $(STAMP) ## Regenerate the settings part of helm/cdp-worker/values.schema.json from worker/config.py
+	$(BIN)/python -m ops.chart_schema
+
 image-lock: $(STAMP) ## Re-resolve the image's hash-locked requirements after changing a pin
 	bash ops/lock-image-deps.sh
 
@@ -33,4 +36,4 @@ image: $(STAMP) base-image ## Build the worker image with podman and smoke-run i
 
 image-check: ops-deps image ## CI: install the image tools, then build and smoke-run the image
 
-.PHONY: ops-deps ops-check ops-live dashboard image-lock base-image image image-check
+.PHONY: ops-deps ops-check ops-live dashboard chart-schema image-lock base-image image image-check

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import typing
 from typing import Any
 
-import annotated_types
 import pytest
 import yaml
 from pydantic import SecretStr
-from pydantic.fields import FieldInfo
 
+from ops import chart_schema
 from tests.ops.tools import CHART, CI_VALUES, find, render
 from worker.config import PREFIX, Settings, load_settings
 
-JSON_TYPES: dict[object, str] = {int: "integer", float: "number"}
 SECRET_FIELDS = {name for name, field in Settings.model_fields.items() if field.annotation is SecretStr}
 
 
@@ -46,29 +43,26 @@ def test_every_secret_setting_lives_in_the_secret_not_the_config_map() -> None:
     assert not {_env(name) for name in SECRET_FIELDS} & set(config_map)
 
 
-def _expected_schema(field: FieldInfo) -> dict[str, Any]:
-    annotation = field.annotation
-    expected: dict[str, Any] = {"type": JSON_TYPES.get(annotation, "string")}
-    if typing.get_origin(annotation) is typing.Literal:
-        expected["enum"] = list(typing.get_args(annotation))
-    bounds = {
-        annotated_types.Ge: ("minimum", "ge"),
-        annotated_types.Gt: ("exclusiveMinimum", "gt"),
-        annotated_types.Le: ("maximum", "le"),
-    }
-    for item in field.metadata:
-        if type(item) in bounds:
-            key, attribute = bounds[type(item)]
-            expected[key] = getattr(item, attribute)
-    return expected
+def test_schema_settings_parts_are_generated_from_the_settings() -> None:
+    plain, secret = chart_schema.settings_schemas()
+    schema = _schema()["properties"]
+    assert schema["config"]["properties"] == plain, "run: python -m ops.chart_schema"
+    assert schema["config"]["required"] == list(plain)
+    assert schema["secret"]["properties"]["values"]["properties"] == secret
 
 
-@pytest.mark.parametrize("name", [n for n in Settings.model_fields if n not in SECRET_FIELDS])
-def test_schema_types_enums_and_bounds_follow_the_settings(name: str) -> None:
-    field = Settings.model_fields[name]
-    entry = _schema()["properties"]["config"]["properties"][_env(name)]
-    assert {key: value for key, value in entry.items() if key != "description"} == _expected_schema(field)
-    assert entry["description"], "each setting is documented in the schema"
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("kafka_session_timeout_ms", {"type": "integer", "minimum": 1000}),
+        ("drain_timeout_s", {"type": "number", "exclusiveMinimum": 0}),
+        ("sink", {"type": "string", "enum": ["log", "record", "cdp"]}),
+        ("metrics_port", {"type": "integer", "minimum": 0, "maximum": 65535}),
+    ],
+)
+def test_schema_of_a_setting_carries_its_type_enum_and_bounds(name: str, expected: dict[str, Any]) -> None:
+    schema = chart_schema.field_schema(Settings.model_fields[name])
+    assert {key: value for key, value in schema.items() if key != "description"} == expected
 
 
 @pytest.mark.parametrize("values_name", ["", "all-on-values.yaml"])
