@@ -81,7 +81,8 @@ LAG = "{{topic}}/{{partition}}"
 ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     ("Overview", (
         Panel("Records finished /s", (Query(_sum("cdpw_records_finished_total")),), "ops", "stat", 5),
-        Panel("Oldest unfinished record", (Query(f"max(cdpw_consumer_lag_seconds{{{S}}})"),), "s", "stat", 5),
+        Panel("Oldest unfinished record", (Query(f"max(cdpw_consumer_lag_seconds{{{S}}})"),), "s", "stat", 5,
+              "Time lag: age of the oldest record taken but not finished, over all partitions."),
         Panel("Dead letters in range", (Query(f"sum(increase(cdpw_dead_letters_total{{{S}}}[$__range]))"),),
               "short", "stat", 5),
         Panel("Workers up", (Query(_sum("up", fn="")),), "short", "stat", 4),
@@ -95,7 +96,8 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
               (Query(_sum("cdpw_records_finished_total", "outcome"), "{{outcome}}"),), "ops"),
         Panel("Processing duration", _quantiles("cdpw_processing_duration_seconds", ""), "s"),
         Panel("End-to-end latency (Kafka timestamp to CDP)",
-              _quantiles("cdpw_end_to_end_latency_seconds", ""), "s"),
+              _quantiles("cdpw_end_to_end_latency_seconds", ""), "s",
+              description="From the record's Kafka timestamp to CDP accepting the last step of its plan."),
     )),
     ("CDP APIs", (
         Panel("CDP requests /s by API and status",
@@ -104,13 +106,14 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         Panel("CDP latency per API", _quantiles("cdpw_cdp_request_duration_seconds", "api"), "s"),
         Panel("CDP error ratio per API",
               (_error_ratio("5xx|error", "{{api}} 5xx+errors"), _error_ratio("4xx", "{{api}} 4xx")),
-              "percentunit"),
+              "percentunit", description="5xx and transport errors are retried; other 4xx are dead-lettered."),
         Panel("Retries /s by API and reason",
               (Query(_sum("cdpw_retries_total", "api, reason"), "{{api}} {{reason}}"),), "ops"),
         Panel("429 (throttled) retries /s",
               (Query(_sum("cdpw_retries_total", "api", match=', reason="throttled"'), "{{api}}"),), "ops"),
         Panel("Circuit breaker state", (Query(f"max by (api) (cdpw_circuit_state{{{S}}})", "{{api}}"),),
-              "short", "state-timeline", options={"mappings": CIRCUIT_MAPPINGS}),
+              "short", "state-timeline", description="Open: intake is paused until the API recovers.",
+              options={"mappings": CIRCUIT_MAPPINGS}),
         Panel("Batch uploads by status", (
             Query(_sum("cdpw_batch_uploads_total", "status", "increase"), "uploads {{status}}"),
             Query(_sum("cdpw_batch_records_total", "status"), "records/s {{status}}"),
@@ -121,7 +124,8 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
               (Query(f"max by (topic, partition) (cdpw_consumer_lag_records{{{S}}})", LAG),)),
         Panel("Lag in seconds per partition",
               (Query(f"max by (topic, partition) (cdpw_consumer_lag_seconds{{{S}}})", LAG),), "s"),
-        Panel("In-flight records and blocked keys", (
+        Panel("In-flight records and blocked keys", description="Blocked keys wait behind an unfinished record "
+              "of the same key; in-flight reaching CDPW_MAX_IN_FLIGHT pauses partitions.", queries=(
             Query(_sum("cdpw_records_in_flight", fn=""), "in flight"),
             Query(_sum("cdpw_keys_blocked", fn=""), "blocked keys"),
         )),

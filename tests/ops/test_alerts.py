@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 REQUIRED_ALERTS = {
     "CdpWorkerConsumerTimeLagHigh", "CdpWorkerConsumerStalled", "CdpWorkerDeadLetters",
     "CdpWorkerCdpErrorRatioHigh", "CdpWorkerCdpThrottled", "CdpWorkerCircuitOpen",
-    "CdpWorkerIdleWithLag", "CdpWorkerDown", "CdpWorkerAbsent",
+    "CdpWorkerIdleWithLag", "CdpWorkerCommitsFailing", "CdpWorkerDown", "CdpWorkerAbsent",
 }  # fmt: skip
 
 
