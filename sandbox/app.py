@@ -14,7 +14,7 @@ import contextlib
 import hmac
 import importlib
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from starlette.applications import Starlette
@@ -47,6 +47,8 @@ class AppContext:
     sessions: SessionBook
     faults: FaultBook
     ext_types: ExtTypes
+    #: Called by ``POST /_sandbox/reset`` after the store is emptied; route modules append their own.
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def basic_auth(self, request: Request) -> None:
         """Check HTTP Basic credentials (client key : API token); raise the documented 401 otherwise."""
@@ -61,6 +63,14 @@ class AppContext:
         expected = f"{self.config.client_key}:{self.config.api_token}"
         if not hmac.compare_digest(f"{user}:{password}", expected):
             raise errors.unauthorized("wrong client key or API token")
+
+    def reset(self) -> None:
+        """Forget everything: stored rows, sessions, ext value types, then each module's reset hook."""
+        self.store.reset()
+        self.sessions.clear()
+        self.ext_types.clear()
+        for hook in self.reset_hooks:
+            hook()
 
     def now_iso(self) -> str:
         """The sandbox clock as CDP writes timestamps (``2025-03-07T16:15:11.000Z``)."""

@@ -107,9 +107,7 @@ def _health(_: AppContext, __: Request) -> Response:
 
 
 def _reset(ctx: AppContext, _: Request) -> Response:
-    ctx.store.reset()
-    ctx.sessions.clear()
-    ctx.ext_types.clear()
+    ctx.reset()
     return json_response({"status": "reset"})
 
 

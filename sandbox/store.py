@@ -62,20 +62,6 @@ CREATE TABLE IF NOT EXISTS batches (
     modified_at TEXT NOT NULL);
 """
 
-TABLES = (
-    "guests",
-    "identifiers",
-    "browsers",
-    "orders",
-    "order_status_history",
-    "order_items",
-    "extensions",
-    "events",
-    "rejections",
-    "dropped_events",
-    "batches",
-)
-
 
 class Store:
     """All persistent sandbox data. Build with :func:`open_store`; close with :meth:`close`."""
@@ -95,9 +81,12 @@ class Store:
             self.conn.commit()
 
     def reset(self) -> None:
-        """Delete every row of every table (``POST /_sandbox/reset``)."""
-        for table in TABLES:
-            self.conn.execute(f"DELETE FROM {table}")  # noqa: S608  (table names are our constants)
+        """Delete every row of every table, other modules' tables included (``POST /_sandbox/reset``)."""
+        tables = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for (table,) in tables:
+            self.conn.execute(f'DELETE FROM "{table}"')  # noqa: S608  (names come from sqlite_master)
         self.conn.commit()
 
     def close(self) -> None:

@@ -115,3 +115,12 @@ def test_data_survives_reopening_the_file(tmp_path: Path) -> None:
     second.reset()
     assert second.orders.all() == []
     second.close()
+
+
+def test_reset_also_empties_tables_other_modules_created(store: Store) -> None:
+    store.conn.execute("CREATE TABLE module_rows (x TEXT)")
+    store.conn.execute("INSERT INTO module_rows VALUES ('kept?')")
+    store.guests.create(GuestFields(), "stream", NOW)
+    store.reset()
+    assert store.conn.execute("SELECT COUNT(*) FROM module_rows").fetchone()[0] == 0
+    assert store.guests.all() == []
