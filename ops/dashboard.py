@@ -106,7 +106,7 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         Panel("CDP latency per API", _quantiles("cdpw_cdp_request_duration_seconds", "api"), "s"),
         Panel("CDP error ratio per API",
               (_error_ratio("5xx|error", "{{api}} 5xx+errors"), _error_ratio("4xx", "{{api}} 4xx")),
-              "percentunit", description="5xx and transport errors are retried; other 4xx are dead-lettered."),
+              "percentunit", description="5xx and transport errors are retried; other 4xx dead-letter."),
         Panel("Retries /s by API and reason",
               (Query(_sum("cdpw_retries_total", "api, reason"), "{{api}} {{reason}}"),), "ops"),
         Panel("429 (throttled) retries /s",
@@ -124,8 +124,9 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
               (Query(f"max by (topic, partition) (cdpw_consumer_lag_records{{{S}}})", LAG),)),
         Panel("Lag in seconds per partition",
               (Query(f"max by (topic, partition) (cdpw_consumer_lag_seconds{{{S}}})", LAG),), "s"),
-        Panel("In-flight records and blocked keys", description="Blocked keys wait behind an unfinished record "
-              "of the same key; in-flight reaching CDPW_MAX_IN_FLIGHT pauses partitions.", queries=(
+        Panel("In-flight records and blocked keys",
+              description="Blocked keys wait behind an unfinished record of the same key; "
+              "in-flight reaching CDPW_MAX_IN_FLIGHT pauses partitions.", queries=(
             Query(_sum("cdpw_records_in_flight", fn=""), "in flight"),
             Query(_sum("cdpw_keys_blocked", fn=""), "blocked keys"),
         )),
