@@ -95,11 +95,6 @@ An explicit value must still exceed the drain deadline, or pods would be killed 
 {{- end }}
 {{- end }}
 
-{{/* Pod and container securityContext shared by the Deployment and the replay Job. */}}
-{{- define "cdp-worker.podSecurityContext" -}}
-{{- toYaml .Values.podSecurityContext }}
-{{- end }}
-
 {{/*
 A setting as an environment string. Helm reads YAML numbers as float64, and Go would print a large
 integer as 1.2e+07, which an integer setting rejects: integral numbers are printed as integers.
