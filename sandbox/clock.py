@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -41,8 +43,17 @@ class Clock:
 
 def iso_timestamp(epoch: float) -> str:
     """``epoch`` seconds as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    moment = datetime.fromtimestamp(epoch, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    fraction, whole = math.modf(epoch)
+    micros = round(fraction * 1_000_000)  # the rounding datetime.fromtimestamp applies
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    return f"{_second_prefix(int(whole))}.{micros // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _second_prefix(whole_seconds: int) -> str:
+    """The date-and-time part of one second (cached: strftime is slow and events share seconds)."""
+    return datetime.fromtimestamp(whole_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_iso(text: str) -> datetime | None:
