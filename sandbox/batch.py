@@ -169,4 +169,6 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
     """The Batch API routes for the app ``ctx`` (creates the Batch blob table if needed)."""
     repo = BatchRepo(ctx.store.conn, ctx.store.journal)
     repo.ensure_schema()
-    return BatchRoutes(ctx, options_of(ctx.config.extra_options), repo).routes()
+    batch_routes = BatchRoutes(ctx, options_of(ctx.config.extra_options), repo)
+    ctx.reset_hooks.append(batch_routes.runner.reset)
+    return batch_routes.routes()

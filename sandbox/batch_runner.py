@@ -46,6 +46,12 @@ class BatchRunner:
             self._tasks[ref] = task
             task.add_done_callback(lambda _: self._tasks.pop(ref, None))
 
+    def reset(self) -> None:
+        """Cancel every running batch (``POST /_sandbox/reset`` emptied the store under them)."""
+        for task in list(self._tasks.values()):
+            task.cancel()
+        self._tasks.clear()
+
     def resume(self) -> None:
         """Once per process: reschedule batches a previous run left unfinished (restart with --db)."""
         if self._resumed:

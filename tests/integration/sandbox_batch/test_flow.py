@@ -165,3 +165,13 @@ def test_inspect_lists_only_batches_created_before_the_given_time(client: httpx.
     ).json()
     assert early["totalCount"] == 0
     assert final["ref"] in [item["ref"] for item in later["items"]]
+
+
+def test_reset_cancels_a_batch_in_flight_and_frees_the_upload_slot(client: httpx.Client) -> None:
+    data = kit.gzipped([kit.record("order", "insert", kit.order_value(unique("B")))])
+    allocated = kit.allocate(client, data)
+    kit.upload(allocated, data).raise_for_status()
+    client.post("/_sandbox/reset").raise_for_status()
+    assert client.get(f"/v2/batches/{allocated['ref']}").status_code == 404
+    final = kit.run_batch(client, [kit.record("order", "insert", kit.order_value(unique("B")))])
+    assert final["status"] == {"code": "success"}
