@@ -1,7 +1,7 @@
 """Faults on demand: latency, 429 with Retry-After, 500/503, dropped connections, slow responses, outages.
 
 A rule (JSON, as posted to ``/_sandbox/faults`` or given by ``--fault``) selects requests by API
-(path prefix: ``/v1.2`` stream, ``/v2/batches`` batch, ``/v2.1`` rest) and optional path prefix.
+(path prefix: ``/v1.2`` stream, ``/v2/batches`` and the upload/log URLs batch, ``/v2.1`` rest) and optional path prefix.
 The first matching rule applies: outage → latency → one uniform draw picks at most one of 429,
 500, 503, drop, timeout (their probabilities add up to ≤ 1). ``/_sandbox`` is never faulted.
 """
@@ -19,7 +19,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.fault_rules import FaultRule, parse_rule
 from sandbox.jsonio import dumps
 
-API_PREFIXES = (("/v1.2/", "stream"), ("/v2/batches", "batch"), ("/v2.1/", "rest"))
+#: Path prefix → API. The self-served pre-signed upload and error-log URLs belong to the Batch flow.
+API_PREFIXES = (
+    ("/v1.2/", "stream"),
+    ("/v2/batches", "batch"),
+    ("/_upload/", "batch"),
+    ("/_batchlog/", "batch"),
+    ("/v2.1/", "rest"),
+)
 OUTCOMES = ("p429", "p500", "p503", "pdrop", "ptimeout")
 INSPECTION_PREFIX = "/_sandbox"
 
