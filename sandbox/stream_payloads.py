@@ -76,6 +76,13 @@ class Contacts:
 
 
 @dataclass(frozen=True)
+class Consumers:
+    """ADD_CONSUMERS: people who consume items; CDP runs no identity resolution on them."""
+
+    people: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
 class OrderCheckout:
     """ORDER_CHECKOUT ``order``: a whole order in one event."""
 
@@ -90,7 +97,7 @@ class OrderCheckout:
     items: tuple[tuple[ItemFields, Mapping[str, JsonValue] | None], ...]
 
 
-Payload = AddProduct | Confirm | Checkout | Payment | Person | Contacts | OrderCheckout
+Payload = AddProduct | Confirm | Checkout | Payment | Person | Contacts | Consumers | OrderCheckout
 
 
 def parse_add(data: c.Obj, strict: StrictSwitches) -> AddProduct:
@@ -189,6 +196,23 @@ def parse_contacts(data: c.Obj, strict: StrictSwitches) -> Contacts:
     return Contacts(tuple(_contact(e, f"contact[{i}]", strict) for i, e in enumerate(entries)))
 
 
+def _consumer(entry: object, where: str, strict: StrictSwitches) -> Person:
+    data = dict(c.obj(entry, where))
+    if not strict.contact_identity_spellings_only:
+        data = {CONTACT_ALIASES.get(key, key): value for key, value in data.items()}
+    c.need_text(data, "firstname", where)
+    c.need_text(data, "lastname", where)
+    return Person(
+        (), c.text(data, "email", where, required=False), {k: data[k] for k in PII_KEYS if k in data}
+    )
+
+
+def parse_consumers(data: c.Obj, strict: StrictSwitches) -> Consumers:
+    """ADD_CONSUMERS: ``consumer`` is an array of people with first and last name (no identity run)."""
+    entries = c.array(data, "consumer")
+    return Consumers(tuple(_consumer(e, f"consumer[{i}]", strict) for i, e in enumerate(entries)))
+
+
 def _order_ext(order: c.Obj, where: str) -> Mapping[str, JsonValue] | None:
     entries = c.array(order, "extensions", where, required=False)
     if not entries:
@@ -251,5 +275,6 @@ PAYLOAD_PARSERS: dict[str, Callable[[c.Obj, StrictSwitches], Payload]] = {
     "PAYMENT": parse_payment,
     "IDENTITY": parse_identity,
     "ADD_CONTACTS": parse_contacts,
+    "ADD_CONSUMERS": parse_consumers,
     "ORDER_CHECKOUT": parse_order_checkout,
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import httpx
 
 from sandbox.testing import RunningSandbox
@@ -119,20 +122,72 @@ def test_add_contacts_identifies_the_order_owner_by_email(stream: StreamClient) 
     assert (guest["guestType"], guest["browsers"]) == ("customer", [browser])
 
 
-def test_add_confirm_checkout_payment_are_each_201(stream: StreamClient) -> None:
+def session_of(stream: StreamClient, browser: str) -> dict[str, Any]:
+    [session] = [s for s in stream.inspect("sessions")["items"] if s["browserId"] == browser]
+    return session
+
+
+def identified_browser(stream: StreamClient) -> str:
     browser = stream.browser()
-    stream.identify(browser, "flow@example.com")
-    for event_type, attrs in (
-        ("ADD", {"product": product("A")}),
-        ("CONFIRM", {"product": [{"item_id": "A"}]}),
-        ("CHECKOUT", {"reference_id": "API-FLOW-1", "status": "PURCHASED"}),
-        ("PAYMENT", {"pay_type": "Card"}),
-        ("CLEAR_CART", {}),
-        ("FORCE_CLOSE", {}),
-    ):
-        assert stream.send(browser, event_type, **attrs).status_code == 201, event_type
-    [order] = stream.inspect("orders", referenceId="API-FLOW-1")["items"]
-    assert order["paymentType"] == "Card"
+    stream.identify(browser, f"{uuid.uuid4().hex}@example.com")
+    return browser
+
+
+def test_add_puts_the_line_in_the_session_cart(stream: StreamClient) -> None:
+    browser = stream.browser()
+    assert stream.send(browser, "ADD", product=product("A")).status_code == 201
+    assert session_of(stream, browser)["cart"] == ["A"]
+
+
+def test_confirm_snapshots_the_cart(stream: StreamClient) -> None:
+    browser = stream.browser()
+    stream.add(browser, "A")
+    assert stream.send(browser, "CONFIRM", product=[{"item_id": "A"}]).status_code == 201
+    assert session_of(stream, browser)["confirmed"] == ["A"]
+
+
+def test_checkout_creates_the_order(stream: StreamClient) -> None:
+    browser = identified_browser(stream)
+    stream.add(browser, "A")
+    stream.confirm(browser, "A")
+    assert (
+        stream.send(browser, "CHECKOUT", reference_id="API-CHECKOUT-1", status="CONFIRMED").status_code == 201
+    )
+    [order] = stream.inspect("orders", referenceId="API-CHECKOUT-1")["items"]
+    assert order["status"] == "CONFIRMED"
+
+
+def test_payment_records_the_payment_type(stream: StreamClient) -> None:
+    browser = identified_browser(stream)
+    stream.add(browser, "A")
+    stream.confirm(browser, "A")
+    stream.checkout(browser, "API-PAYMENT-1")
+    assert stream.send(browser, "PAYMENT", pay_type="Voucher").status_code == 201
+    [order] = stream.inspect("orders", referenceId="API-PAYMENT-1")["items"]
+    assert order["paymentType"] == "Voucher"
+
+
+def test_clear_cart_empties_the_cart(stream: StreamClient) -> None:
+    browser = stream.browser()
+    stream.add(browser, "A")
+    assert stream.send(browser, "CLEAR_CART").status_code == 201
+    assert session_of(stream, browser)["cart"] == []
+
+
+def test_force_close_ends_the_session(stream: StreamClient) -> None:
+    browser = stream.browser()
+    stream.ok(browser, "VIEW")
+    assert stream.send(browser, "FORCE_CLOSE").status_code == 201
+    stream.ok(browser, "VIEW")
+    events = stream.inspect("events", browserId=browser)["items"]
+    assert events[0]["sessionId"] == events[1]["sessionId"] != events[2]["sessionId"]
+
+
+def test_add_consumers_is_accepted_without_identifying_anyone(stream: StreamClient) -> None:
+    browser = stream.browser()
+    consumer = [{"firstname": "Cy", "lastname": "Doe", "email": "cy@example.com"}]
+    assert stream.send(browser, "ADD_CONSUMERS", consumer=consumer).status_code == 201
+    assert stream.inspect("guests", email="cy@example.com")["items"] == []
 
 
 def test_order_checkout_creates_the_order_with_items_and_extensions(stream: StreamClient) -> None:

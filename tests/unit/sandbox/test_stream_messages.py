@@ -226,3 +226,10 @@ def test_ext_attribute_must_keep_its_value_type_per_event_type() -> None:
     kinds.check("SEARCH", {"status": "open"})
     with pytest.raises(Invalid, match="integer"):
         kinds.check("VIEW", {"status": "one"})
+
+
+def test_add_consumers_needs_first_and_last_names() -> None:
+    consumers = parse(type="ADD_CONSUMERS", consumer=[{"firstname": "Cy", "lastname": "Doe"}]).payload
+    assert consumers.people[0].pii == {"firstname": "Cy", "lastname": "Doe"}
+    assert "lastname" in rejected(type="ADD_CONSUMERS", consumer=[{"firstname": "Cy"}])
+    assert "consumer" in rejected(type="ADD_CONSUMERS")
