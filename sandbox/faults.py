@@ -1,7 +1,8 @@
 """Faults on demand: latency, 429 with Retry-After, 500/503, dropped connections, slow responses, outages.
 
 A rule (JSON, as posted to ``/_sandbox/faults`` or given by ``--fault``) selects requests by API
-(path prefix: ``/v1.2`` stream, ``/v2/batches`` and the upload/log URLs batch, ``/v2.1`` rest) and optional path prefix.
+(path prefix: ``/v1.2`` stream, ``/v2/batches`` and the upload/log URLs
+batch, ``/v2.1`` rest) and optional path prefix.
 The first matching rule applies: outage → latency → one uniform draw picks at most one of 429,
 500, 503, drop, timeout (their probabilities add up to ≤ 1). ``/_sandbox`` is never faulted.
 """

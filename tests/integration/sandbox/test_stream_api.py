@@ -124,6 +124,7 @@ def test_add_contacts_identifies_the_order_owner_by_email(stream: StreamClient) 
 
 def session_of(stream: StreamClient, browser: str) -> dict[str, Any]:
     [session] = [s for s in stream.inspect("sessions")["items"] if s["browserId"] == browser]
+    assert isinstance(session, dict)
     return session
 
 
