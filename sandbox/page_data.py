@@ -7,6 +7,8 @@ from sandbox.rows import Guest, Order, OrderItem
 
 #: Most guests the page lists (newest first); the sandbox is for local runs, not millions of profiles.
 MAX_GUESTS = 300
+#: Most Batch uploads the page lists (newest first).
+MAX_BATCHES = 10
 #: Most orders without a guest the page lists (newest first).
 MAX_UNLINKED = 200
 
@@ -82,6 +84,18 @@ def _unlinked(ctx: AppContext) -> list[dict[str, object]]:
     return [order_json(ctx, order) for order in orders if order is not None]
 
 
+def _batches(ctx: AppContext) -> list[dict[str, object]]:
+    """The newest Batch uploads as the CDP UI lists them (Developer center → Batch uploads)."""
+    records = ctx.store.journal.batches()[-MAX_BATCHES:]
+    shown = []
+    for record in reversed(records):
+        data, stats = record.data, record.data.get("stats")
+        token = data.get("token") if data.get("has_log") else None
+        shown.append({"ref": record.batch_ref, "status": data.get("status"), "createdAt": record.created_at,
+                      "stats": stats, "log": f"/_batchlog/{token}" if token else None})  # fmt: skip
+    return shown
+
+
 def page_state(ctx: AppContext) -> dict[str, object]:
     """The newest guests (with orders) and the newest orders without a guest, plus totals."""
     guest_count = _count(ctx, "guests")
@@ -92,4 +106,5 @@ def page_state(ctx: AppContext) -> dict[str, object]:
         "counts": {"guests": guest_count, "orders": _count(ctx, "orders")},
         "guests": shown,
         "unlinked": _unlinked(ctx),
+        "batches": _batches(ctx),
     }

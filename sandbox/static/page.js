@@ -47,6 +47,17 @@ function renderList(guests) {
     </li>`).join("");
 }
 
+function renderBatches(batches) {
+  const list = document.getElementById("batches");
+  if (!batches.length) { list.innerHTML = `<li class="empty">None yet.</li>`; return; }
+  list.innerHTML = batches.map((b) => {
+    const stats = b.stats ? `${b.stats.records_succeeded}/${b.stats.records_read} ok` : "";
+    const log = b.log ? `<a href="${esc(b.log)}">error log</a>` : "";
+    return `<li><span class="badge ${esc(b.status)}">${esc(b.status)}</span>
+      <span class="b-ref">${esc(b.ref.slice(0, 8))}</span><span>${esc(stats)}</span>${log}</li>`;
+  }).join("");
+}
+
 function renderLines(lines) {
   if (!lines.length) return `<p class="empty">No lines.</p>`;
   const rows = lines.map((l) => `<tr>
@@ -102,9 +113,10 @@ function render() {
   const guests = allGuests();
   if (!view.guest && guests.length) view.guest = guests[0].ref;
   const counts = view.state.counts;
-  document.getElementById("counts").textContent = `${counts.guests} guests · ${counts.orders} orders · updated ${view.state.generatedAt}`;
+  document.getElementById("counts").textContent = `${counts.guests} guests · ${counts.orders} orders · ${(view.state.batches || []).length} batch upload(s) · updated ${view.state.generatedAt}`;
   renderList(guests);
   renderDetail(guests);
+  renderBatches(view.state.batches || []);
 }
 
 async function poll() {

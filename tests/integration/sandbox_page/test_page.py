@@ -58,4 +58,5 @@ def test_orders_tab_shows_reference_ids_lines_and_extensions(tmp_path: Path) -> 
     assert "Hiking Boot" in dom
     assert "giftWrap" in dom
     assert 'class="api batch"' in dom
+    assert '<span class="badge success">success</span>' in dom
     assert screenshot.stat().st_size > 10_000
