@@ -35,6 +35,10 @@ from sandbox.stream_messages import ExtTypes
 OPTIONAL_ROUTE_MODULES = ("sandbox.rest", "sandbox.batch", "sandbox.page")
 #: Seconds between commits of pending SQLite writes.
 COMMIT_INTERVAL = 0.05
+#: Housekeeping ticks between session prunes (100 x 50 ms = 5 s).
+PRUNE_EVERY = 100
+#: How long a closed session is remembered for ``split_across_sessions`` (sandbox seconds, at least).
+KEEP_CLOSED_SECONDS = 86400.0
 
 
 @dataclass(frozen=True)
@@ -98,24 +102,31 @@ def collect_routes(ctx: AppContext) -> list[BaseRoute]:
     return found
 
 
-def _lifespan(store: Store) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+def _lifespan(ctx: AppContext) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async def commit_forever() -> None:
-            while True:
-                await asyncio.sleep(COMMIT_INTERVAL)
-                store.commit()
-
-        task = asyncio.create_task(commit_forever())
+        task = asyncio.create_task(_housekeeping(ctx))
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            store.commit()
+            ctx.store.commit()
 
     return lifespan
+
+
+async def _housekeeping(ctx: AppContext) -> None:
+    """Commit pending writes every :data:`COMMIT_INTERVAL`; prune sessions every :data:`PRUNE_EVERY` ticks."""
+    ticks = 0
+    while True:
+        await asyncio.sleep(COMMIT_INTERVAL)
+        ctx.store.commit()
+        ticks += 1
+        if ticks % PRUNE_EVERY == 0:
+            keep = max(KEEP_CLOSED_SECONDS, 3 * ctx.config.session_timeout_seconds)
+            ctx.sessions.prune(ctx.clock.now(), keep)
 
 
 def build_context(config: SandboxConfig, store: Store, clock: Clock) -> AppContext:
@@ -168,7 +179,7 @@ def build_app(config: SandboxConfig, store: Store, clock: Clock) -> Starlette:
     app = SandboxApp(
         routes=collect_routes(ctx),
         exception_handlers={errors.ApiError: errors.render, HTTPException: errors.render_http},
-        lifespan=_lifespan(store),
+        lifespan=_lifespan(ctx),
     )
     app.faults = ctx.faults
     app.state.ctx = ctx

@@ -128,6 +128,20 @@ class SessionBook:
         """The last closed session of ``key``."""
         return self._previous.get(key)
 
+    def prune(self, now: float, keep_closed_seconds: float) -> int:
+        """Close idle sessions and forget closed ones older than ``keep_closed_seconds``; bounds memory.
+
+        Returns how many sessions were closed. A browser that comes back after its closed session was
+        forgotten gets ``checkout_without_confirm`` instead of ``split_across_sessions``.
+        """
+        idle = [s for s in self._open.values() if now - s.last_at >= self.timeout_seconds]
+        for session in idle:
+            self._close(session, "inactivity")
+        stale = [key for key, s in self._previous.items() if now - s.last_at >= keep_closed_seconds]
+        for key in stale:
+            del self._previous[key]
+        return len(idle)
+
     def clear(self) -> None:
         """Forget every session (``POST /_sandbox/reset``)."""
         self._open.clear()

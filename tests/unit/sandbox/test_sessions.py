@@ -222,3 +222,15 @@ def test_lenient_context_remembers_channel_and_pos_per_browser() -> None:
     assert sessions.context_of("browser-1") is None
     sessions.remember_context("browser-1", "WEB", "retail-web")
     assert sessions.context_of("browser-1") == ("WEB", "retail-web")
+
+
+def test_prune_closes_idle_sessions_and_forgets_old_closed_ones() -> None:
+    sessions = book()
+    idle = sessions.session(KEY, 0)
+    busy = sessions.session(("browser-2", "WEB", "retail-web"), TIMEOUT)
+    assert sessions.prune(TIMEOUT + 1, keep_closed_seconds=10 * TIMEOUT) == 1
+    assert idle.closed_by == "inactivity"
+    assert sessions.open_sessions(TIMEOUT + 1) == [busy]
+    assert sessions.previous(KEY) is idle
+    sessions.prune(20 * TIMEOUT, keep_closed_seconds=10 * TIMEOUT)
+    assert sessions.previous(KEY) is None
