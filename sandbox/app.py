@@ -118,7 +118,7 @@ def _lifespan(ctx: AppContext) -> Callable[[Starlette], contextlib.AbstractAsync
 
 
 async def _housekeeping(ctx: AppContext) -> None:
-    """Commit pending writes every :data:`COMMIT_INTERVAL`; prune sessions every :data:`PRUNE_EVERY` ticks."""
+    """Commit writes every COMMIT_INTERVAL; every PRUNE_EVERY ticks prune sessions and old events."""
     ticks = 0
     while True:
         await asyncio.sleep(COMMIT_INTERVAL)
@@ -127,6 +127,8 @@ async def _housekeeping(ctx: AppContext) -> None:
         if ticks % PRUNE_EVERY == 0:
             keep = max(KEEP_CLOSED_SECONDS, 3 * ctx.config.session_timeout_seconds)
             ctx.sessions.prune(ctx.clock.now(), keep)
+            if ctx.config.keep_events is not None:
+                ctx.store.journal.trim_events(ctx.config.keep_events)
 
 
 def build_context(config: SandboxConfig, store: Store, clock: Clock) -> AppContext:

@@ -44,6 +44,7 @@ OWN_DESTS = frozenset(
         "fault",
         "fault_seed",
         "log_level",
+        "keep_events",
     }
 )
 #: Modules that may register more flags (``add_arguments(parser)``); their values go to ``extra_options``.
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"identity rule provider (repeatable; default {', '.join(DEFAULT_IDENTITY_PROVIDERS)})",
     )
     parser.add_argument("--fault", action="append", default=[], help="fault rule JSON (repeatable)")
+    parser.add_argument(
+        "--keep-events", type=int, default=None, help="keep only the newest N accepted events (default: all)"
+    )
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of the fault random draws")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (%(default)s)")
     _strict_group(parser)
@@ -145,6 +149,7 @@ def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
         initial_faults=faults,
         db_path=ns.db,
         fault_seed=ns.fault_seed,
+        keep_events=ns.keep_events,
         extra_options=extra,
     )
 

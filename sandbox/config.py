@@ -61,6 +61,8 @@ class SandboxConfig:
     initial_faults: tuple[Mapping[str, object], ...] = ()
     #: SQLite file to keep data in; ``None`` keeps everything in memory for this process only.
     db_path: str | None = None
+    #: Keep only the newest N accepted events (``None``: all); bounds memory in long benchmarks.
+    keep_events: int | None = None
     #: Seed of the fault-injection random generator (``None``: unpredictable).
     fault_seed: int | None = None
     #: Values of CLI flags registered by optional modules (``sandbox.rest_options``), by dest name.

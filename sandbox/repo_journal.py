@@ -35,6 +35,12 @@ class Journal:
         ).fetchall()
         return [_event(row) for row in rows]
 
+    def trim_events(self, keep: int) -> int:
+        """Delete all but the newest ``keep`` accepted events; returns how many were deleted."""
+        return self._conn.execute(
+            "DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?", (keep,)
+        ).rowcount
+
     def add_rejection(self, rejection: Rejection) -> None:
         """Record a sequence that created no order (``seq`` of the argument is ignored)."""
         r = rejection

@@ -83,3 +83,9 @@ def test_keyword_flags_become_cli_arguments() -> None:
         {"db": "x.db", "any_pos": True, "stream_post": False, "pos": ["a", "b"], "fault": {"p500": 1}}
     )
     assert argv == ["--db", "x.db", "--any-pos", "--pos", "a", "--pos", "b", "--fault", '{"p500":1}']
+
+
+def test_keep_events_is_a_core_option() -> None:
+    built = config("--keep-events", "1000")
+    assert built.keep_events == 1000
+    assert "keep_events" not in built.extra_options

@@ -124,3 +124,12 @@ def test_reset_also_empties_tables_other_modules_created(store: Store) -> None:
     store.reset()
     assert store.conn.execute("SELECT COUNT(*) FROM module_rows").fetchone()[0] == 0
     assert store.guests.all() == []
+
+
+def test_trim_keeps_the_newest_events(store: Store) -> None:
+    for n in range(5):
+        store.journal.add_event(
+            ref=f"e{n}", browser_id="b", session_id="s", type_="VIEW", at=NOW, raw_message="{}"
+        )
+    assert store.journal.trim_events(2) == 3
+    assert [e.ref for e in store.journal.events()] == ["e3", "e4"]
