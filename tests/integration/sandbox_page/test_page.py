@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -20,13 +21,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _chromium(profile: Path, url: str, *mode: str) -> subprocess.CompletedProcess[str]:
-    argv = [
+def _argv(profile: Path, url: str, *mode: str, budget_ms: int = 5000) -> list[str]:
+    return [
         CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--window-size=1280,900", "--virtual-time-budget=5000", *mode, url,
+        f"--user-data-dir={profile}", "--window-size=1280,900", f"--virtual-time-budget={budget_ms}",
+        *mode, url,
     ]  # fmt: skip
-    return subprocess.run(argv, capture_output=True, text=True, timeout=90, check=True)
+
+
+def _chromium(profile: Path, url: str, *mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_argv(profile, url, *mode), capture_output=True, text=True, timeout=90, check=True)
 
 
 def _seed(sandbox: RunningSandbox) -> tuple[str, str]:
@@ -60,3 +65,32 @@ def test_orders_tab_shows_reference_ids_lines_and_extensions(tmp_path: Path) -> 
     assert 'class="api batch"' in dom
     assert '<span class="badge success">success</span>' in dom
     assert screenshot.stat().st_size > 10_000
+
+
+def _state_polls(client: httpx.Client) -> int:
+    (rule,) = client.get("/_sandbox/faults").json()["rules"]
+    return int(rule["counts"].get("requests", 0))
+
+
+def test_open_page_shows_an_order_created_after_it_loaded(tmp_path: Path) -> None:
+    with running_sandbox(tmp_path) as sandbox:
+        client = httpx.Client(base_url=sandbox.url, auth=sandbox.basic_auth)
+        # A little real latency on each poll keeps Chromium's virtual clock from racing through all polls.
+        rule = {"api": "other", "path": "/_page/state.json", "latency_ms": {"fixed": 150}}
+        client.post("/_sandbox/faults", json=rule).raise_for_status()
+        argv = _argv(tmp_path / "profile", f"{sandbox.url}/#tab=orders", "--dump-dom", budget_ms=10000)
+        browser = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 30
+        while _state_polls(client) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        polls_before_order = _state_polls(client)
+        reference_id = unique("LIVE")
+        order = create_order(client, reference_id)
+        client.post(
+            f"/v2.1/orders/{order['ref']}/contacts", json={"emails": ["live@example.com"]}
+        ).raise_for_status()
+        dom, _ = browser.communicate(timeout=90)
+        polls_total = _state_polls(client)
+    assert polls_before_order >= 2
+    assert polls_total > polls_before_order + 1
+    assert reference_id in dom
