@@ -75,7 +75,8 @@ class StreamClient:
 
     def __init__(self, http: httpx.AsyncClient, client_key: str, metrics: Metrics) -> None:
         self._http = http
-        self._client_key = client_key
+        self._base = str(http.base_url).rstrip("/")
+        self._key = quote(client_key, safe="")
         self._metrics = metrics
 
     async def create_browser(self) -> str:
@@ -100,8 +101,9 @@ class StreamClient:
         await self._http.aclose()
 
     def _get(self, path: str, encoded_message: str) -> Awaitable[httpx.Response]:
-        query = f"client_key={quote(self._client_key, safe='')}&message={encoded_message}"
-        return self._http.get(httpx.URL(path, query=query.encode("ascii")))
+        # One absolute URL, parsed once: httpx's URL parsing is a large share of a request's CPU.
+        url = f"{self._base}{path}?client_key={self._key}&message={encoded_message}"
+        return self._http.get(httpx.URL(url))
 
     async def _call(self, step: str, request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
         started = time.monotonic()
