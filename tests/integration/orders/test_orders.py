@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+
+import httpx
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
@@ -15,15 +18,19 @@ from tests.integration.orders.traffic import (
     shop_traffic,
 )
 from tests.support.kafka import produce_json, producer
+from tests.support.worker_process import WorkerProcess
 
 
-def wait_for_orders(url: str, count: int, timeout: float) -> list[dict[str, object]]:
-    deadline = time.monotonic() + timeout
-    orders = sandbox_orders(url)
-    while len(orders) < count and time.monotonic() < deadline:
+def wait_until_finished(worker: WorkerProcess, records: int, timeout: float) -> float:
+    """Wait until the worker finished ``records`` records (cheap to poll, unlike the sandbox's order list)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        assert worker.process is not None and worker.process.poll() is None, worker.tail()
+        with contextlib.suppress(httpx.HTTPError):  # the metrics server starts a moment after the process
+            if worker.metric("cdpw_records_finished_total") >= records:
+                break
         time.sleep(0.5)
-        orders = sandbox_orders(url)
-    return orders
+    return time.monotonic() - started
 
 
 def test_small_shop_orders_arrive_complete(
@@ -33,9 +40,27 @@ def test_small_shop_orders_arrive_complete(
     expected = placed_orders(traffic)
     produce_json(producer(bootstrap), topics.source, traffic)
     worker = start_worker()
-    orders = wait_for_orders(sandbox.url, len(expected), timeout=60)
-    time.sleep(0.5)
-    assert order_problems(expected, sandbox_orders(sandbox.url)) == [], worker.tail()
+    wait_until_finished(worker, len(traffic), timeout=60)
+    orders = sandbox_orders(sandbox.url)
+    assert order_problems(expected, orders) == [], worker.tail()
     assert rejections(sandbox.url) == []
     assert len(orders) == 20
-    print(json.dumps({"orders": len(orders)}))
+
+
+def test_thousand_orders_of_200_guests_among_cart_events_arrive_exactly_once(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
+) -> None:
+    traffic = shop_traffic(guests=200, orders_per_guest=5)
+    expected = placed_orders(traffic)
+    assert len(expected) == 1000
+    assert len(traffic) > 2000, "cart events interleave with the orders"
+    produce_json(producer(bootstrap), topics.source, traffic)
+    worker = start_worker()
+    elapsed = wait_until_finished(worker, len(traffic), timeout=240)
+    orders = sandbox_orders(sandbox.url)
+    assert order_problems(expected, orders) == [], worker.tail()
+    assert rejections(sandbox.url) == []
+    assert worker.metric("cdpw_dead_letters_total") == 0
+    requests = worker.metric("cdpw_cdp_requests_total", api="stream")
+    print(json.dumps({"orders": len(orders), "records": len(traffic), "seconds": round(elapsed, 1),
+                      "stream_requests": requests}))  # fmt: skip
