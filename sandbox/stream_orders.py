@@ -92,13 +92,13 @@ def on_confirm(ctx: AppContext, call: EventCall) -> None:
 
 
 def on_checkout(ctx: AppContext, call: EventCall) -> None:
-    """CHECKOUT: create the order from the confirmed lines, or record why not."""
+    """CHECKOUT: create the order from the confirmed lines, or record why not (a used reference first)."""
     payload = call.event.payload
     assert isinstance(payload, Checkout)  # parsed by type
     guest_ref, identified = is_identified(ctx.store, call.event.browser_id)
-    outcome = ctx.sessions.checkout(call.session, payload.reference_id, payload.status, identified)
-    if isinstance(outcome, OrderDraft):
-        outcome = _duplicate(ctx, payload.reference_id) or outcome
+    outcome = _duplicate(ctx, payload.reference_id) or ctx.sessions.checkout(
+        call.session, payload.reference_id, payload.status, identified
+    )
     if isinstance(outcome, Violation):
         _reject(ctx, call, outcome, payload.reference_id)
         return

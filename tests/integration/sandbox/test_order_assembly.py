@@ -136,6 +136,14 @@ def test_second_checkout_of_the_same_reference_creates_no_second_order(stream: S
     assert rejections_of(stream, again) == ["duplicate_reference"]
 
 
+def test_redelivered_checkout_in_the_same_session_is_a_duplicate_reference(stream: StreamClient) -> None:
+    ref = reference()
+    browser = _ordered(stream, ref)
+    stream.checkout(browser, ref)
+    assert len(stream.inspect("orders", referenceId=ref)["items"]) == 1
+    assert rejections_of(stream, browser) == ["duplicate_reference"]
+
+
 def test_second_checkout_in_one_session_creates_no_second_order(stream: StreamClient) -> None:
     ref, other = reference(), reference()
     browser = _ordered(stream, ref)
