@@ -179,11 +179,17 @@ class RecordApplier:
             self.ctx.store.extensions.put("guest", guest_ref, ext)  # type: ignore[arg-type]  # primitives only
         return None
 
+    def _in_session(self, guest_ref: str) -> bool:
+        browsers = set(self.ctx.store.browsers.of_guest(guest_ref))
+        return any(s.key[0] in browsers for s in self.ctx.sessions.open_sessions(self.ctx.clock.now()))
+
     def guest_delete(self, record: Record) -> LogLine | None:
         """``guest``/``delete`` keeps orders; ``gdpr_delete`` removes them too."""
         guest = identity.find_guest(self.ctx, identity.person_of(record.value))
         if guest is None:
             return LogLine(record.ref, 404, "Guest not found")
+        if self._in_session(guest.guest_ref):
+            return LogLine(record.ref, 403, "Action not allowed: the guest has an active session")
         with_orders = record.mode == "gdpr_delete"
         for order in self.ctx.store.orders.for_guest(guest.guest_ref) if with_orders else []:
             self.people.delete_order(order.order_ref)

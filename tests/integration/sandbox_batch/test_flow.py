@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from sandbox.testing import RunningSandbox
+from tests.integration.sandbox.stream_client import StreamClient
 from tests.integration.sandbox_batch import batchkit as kit
 from tests.integration.sandbox_rest.restkit import create_order, unique
 
@@ -165,6 +167,18 @@ def test_inspect_lists_only_batches_created_before_the_given_time(client: httpx.
     ).json()
     assert early["totalCount"] == 0
     assert final["ref"] in [item["ref"] for item in later["items"]]
+
+
+def test_deleting_a_guest_with_an_active_session_is_not_allowed(
+    sandbox: RunningSandbox, client: httpx.Client
+) -> None:
+    stream = StreamClient(httpx.Client(base_url=sandbox.url), sandbox.client_key)
+    browser, email = stream.browser(), f"{unique('s').lower()}@example.com"
+    stream.identify(browser, email)
+    delete = kit.record_ref()
+    log = kit.error_log(kit.run_batch(client, [kit.record("guest", "delete", {"email": email}, delete)]))
+    assert [(line["ref"], line["code"]) for line in log] == [(delete, "403")]
+    assert len(client.get("/v2.1/guests", params={"email": email}).json()["items"]) == 1
 
 
 def test_reset_cancels_a_batch_in_flight_and_frees_the_upload_slot(client: httpx.Client) -> None:
