@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -27,12 +26,15 @@ from sandbox.stream_messages import StreamEvent, decode, parse_event
 from sandbox.stream_orders import HANDLERS, EventCall
 
 VERSION = "1.2"
+#: HTTP status and JSON body of a Stream answer.
+Answer = tuple[int, bytes]
 QUERY_KEYS = frozenset({"client_key", "message"})
 
 
-def _created(client_key: str, ref: str, **more: str) -> Response:
-    body = {"status": "OK", "version": VERSION, "client_key": client_key, "ref": ref, **more}
-    return Response(orjson.dumps(body), status_code=201, media_type="application/json")
+def _created(client_key: str, ref: str, **more: str) -> Answer:
+    return 201, orjson.dumps(
+        {"status": "OK", "version": VERSION, "client_key": client_key, "ref": ref, **more}
+    )
 
 
 class StreamApi:
@@ -57,7 +59,7 @@ class StreamApi:
             raise errors.bad_request("the message query parameter is required")
         return text
 
-    async def browser_create(self, request: Request) -> Response:
+    async def browser_create(self, request: Request) -> Answer:
         """Create a browser id attached to a new anonymous guest."""
         key, params = self._authorise(request)
         raw = await self._message(request, params, required=False)
@@ -80,7 +82,7 @@ class StreamApi:
         except Invalid as exc:
             raise errors.bad_request(exc.detail, exc.code) from exc
 
-    async def event_create(self, request: Request) -> Response:
+    async def event_create(self, request: Request) -> Answer:
         """Accept one event: validate, find its browser and session, apply it."""
         key, params = self._authorise(request)
         raw = await self._message(request, params, required=True)
@@ -140,22 +142,23 @@ class Endpoint:
 
     direct = True
 
-    def __init__(self, handler: Callable[[Request], Awaitable[Response]], methods: frozenset[str]) -> None:
+    def __init__(self, handler: Callable[[Request], Awaitable[Answer]], methods: frozenset[str]) -> None:
         self.handler = handler
         self.methods = methods
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one request; :class:`~sandbox.errors.ApiError` becomes its CDP error body."""
-        request = Request(scope, receive)
         try:
-            if request.method not in self.methods:
+            if scope["method"] not in self.methods:
                 raise errors.ApiError(
-                    405, 405, "Method Not Allowed", f"{request.method} is not supported here"
+                    405, 405, "Method Not Allowed", f"{scope['method']} is not supported here"
                 )
-            response = await self.handler(request)
+            status, body = await self.handler(Request(scope, receive))
         except errors.ApiError as exc:
-            response = errors.json_response(exc.body(), status=exc.status)
-        await response(scope, receive, send)
+            status, body = exc.status, orjson.dumps(exc.body())
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def routes(ctx: AppContext) -> list[BaseRoute]:
