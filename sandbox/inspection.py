@@ -8,7 +8,7 @@ Lists answer ``{"items": [...], "count": n}``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -37,6 +37,13 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _int(query: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        return int(query.get(name, default))
+    except ValueError as exc:
+        raise errors.bad_request(f"{name} must be an integer") from exc
+
+
 def _orders(ctx: AppContext, request: Request) -> Response:
     query, store = request.query_params, ctx.store
     if "referenceId" in query:
@@ -44,7 +51,7 @@ def _orders(ctx: AppContext, request: Request) -> Response:
     elif "guestRef" in query:
         orders = store.orders.for_guest(query["guestRef"])
     else:
-        orders = store.orders.all(limit=int(query.get("limit", "1000")))
+        orders = store.orders.all(offset=_int(query, "offset", 0), limit=_int(query, "limit", 1000))
     return _listing([views.order_view(store, order) for order in orders])
 
 
@@ -63,7 +70,7 @@ def _guests(ctx: AppContext, request: Request) -> Response:
         found = store.guests.find_by_identifier(query["provider"], query["id"])
         guests = [] if found is None else [found]
     else:
-        guests = store.guests.all(limit=int(query.get("limit", "1000")))
+        guests = store.guests.all(offset=_int(query, "offset", 0), limit=_int(query, "limit", 1000))
     return _listing([views.guest_view(store, guest) for guest in guests])
 
 
@@ -75,7 +82,10 @@ def _one_guest(ctx: AppContext, request: Request) -> Response:
 
 
 def _events(ctx: AppContext, request: Request) -> Response:
-    events = ctx.store.journal.events(request.query_params.get("browserId"))
+    query = request.query_params
+    events = ctx.store.journal.events(
+        query.get("browserId"), after_seq=_int(query, "afterSeq", 0), limit=_int(query, "limit", 10000)
+    )
     return _listing([views.event_view(event) for event in events])
 
 

@@ -25,13 +25,15 @@ class Journal:
             (ref, browser_id, session_id, type_, at, raw_message),
         )
 
-    def events(self, browser_id: str | None = None, limit: int = 10000) -> list[AcceptedEvent]:
-        """Accepted events in arrival order, optionally of one browser."""
-        where, args = ("WHERE browser_id = ?", (browser_id,)) if browser_id else ("", ())
+    def events(
+        self, browser_id: str | None = None, after_seq: int = 0, limit: int = 10000
+    ) -> list[AcceptedEvent]:
+        """Accepted events in arrival order (``seq`` > ``after_seq``), optionally of one browser."""
+        where, args = ("AND browser_id = ?", (browser_id,)) if browser_id else ("", ())
         rows = self._conn.execute(
-            f"SELECT seq, ref, browser_id, session_id, type, received_at, message FROM events {where} "  # noqa: S608  (constant fragments)
-            "ORDER BY seq LIMIT ?",
-            (*args, limit),
+            "SELECT seq, ref, browser_id, session_id, type, received_at, message FROM events "  # noqa: S608  (constant fragments)
+            f"WHERE seq > ? {where} ORDER BY seq LIMIT ?",
+            (after_seq, *args, limit),
         ).fetchall()
         return [_event(row) for row in rows]
 

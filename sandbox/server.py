@@ -59,6 +59,7 @@ def _uvicorn_config(config: SandboxConfig, log_level: str) -> uvicorn.Config:
         access_log=False,
         log_level=log_level,
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=3,  # slow (faulted) responses must not hold a stop for long
         backlog=2048,
     )
 
