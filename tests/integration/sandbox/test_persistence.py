@@ -33,7 +33,7 @@ def test_restart_with_db_keeps_guests_orders_and_events(tmp_path: Path) -> None:
     first = start_sandbox_process(tmp_path, db=db)
     browser = _order_through_stream(first, "KEEP-1")
     before = _get(first, "orders", referenceId="KEEP-1")
-    first.stop()
+    assert first.stop() == 0
 
     second = start_sandbox_process(tmp_path, db=db)
     try:
