@@ -148,7 +148,8 @@ class StateStore:
     def _read_until(self, marks: dict[int, int]) -> dict[int, dict[str, bytes]]:
         group = f"{self._group_id}.state-restore-{uuid.uuid4().hex[:8]}"  # assign() only; never commits
         consumer = Consumer({**self._kafka, "group.id": group, "enable.auto.commit": False,
-                             "enable.auto.offset.store": False, "auto.offset.reset": "earliest"})  # fmt: skip
+                             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
+                             "fetch.wait.max.ms": 50})  # fmt: skip
         consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in marks])
         tables: dict[int, dict[str, bytes]] = {p: {} for p in marks}
         try:
