@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import uuid
 
 import httpx
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
 from tests.integration.orders.traffic import (
+    Event,
     order_problems,
     placed_orders,
     rejections,
@@ -33,10 +35,26 @@ def wait_until_finished(worker: WorkerProcess, records: int, timeout: float) -> 
     return time.monotonic() - started
 
 
-def test_small_shop_orders_arrive_complete(
+def with_unknown_browsers(traffic: list[tuple[str, Event]], every: int) -> list[tuple[str, Event]]:
+    """Give every ``every``-th guest a storefront browser id CDP never issued (CDP answers 404)."""
+    browsers = {
+        key: str(uuid.UUID(int=n + 1))
+        for n, key in enumerate(sorted({k for k, _ in traffic}))
+        if n % every == 0
+    }
+    return [
+        (
+            key,
+            {**event, "guest": {**event["guest"], "browser_id": browsers[key]}} if key in browsers else event,
+        )
+        for key, event in traffic
+    ]
+
+
+def test_small_shop_orders_arrive_complete_even_from_browsers_cdp_does_not_know(
     bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
 ) -> None:
-    traffic = shop_traffic(guests=10, orders_per_guest=2)
+    traffic = with_unknown_browsers(shop_traffic(guests=10, orders_per_guest=2), every=3)
     expected = placed_orders(traffic)
     produce_json(producer(bootstrap), topics.source, traffic)
     worker = start_worker()
@@ -45,6 +63,20 @@ def test_small_shop_orders_arrive_complete(
     assert order_problems(expected, orders) == [], worker.tail()
     assert rejections(sandbox.url) == []
     assert len(orders) == 20
+    assert worker.metric("cdpw_cdp_requests_total", api="stream", step="ADD", status_class="4xx") > 0
+
+
+def test_single_event_switch_creates_the_same_orders(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
+) -> None:
+    traffic = shop_traffic(guests=10, orders_per_guest=2)
+    produce_json(producer(bootstrap), topics.source, traffic)
+    worker = start_worker(CDPW_STREAM_SINGLE_EVENT="true")
+    wait_until_finished(worker, len(traffic), timeout=60)
+    assert order_problems(placed_orders(traffic), sandbox_orders(sandbox.url)) == [], worker.tail()
+    assert rejections(sandbox.url) == []
+    assert worker.metric("cdpw_cdp_requests_total", api="stream", step="ORDER_CHECKOUT") == 20
+    assert worker.metric("cdpw_cdp_requests_total", api="stream", step="CHECKOUT") == 0
 
 
 def test_thousand_orders_of_200_guests_among_cart_events_arrive_exactly_once(
