@@ -6,10 +6,11 @@ import contextlib
 import json
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 
-from sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox, running_sandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
 from tests.integration.orders.traffic import (
     Event,
@@ -96,3 +97,23 @@ def test_thousand_orders_of_200_guests_among_cart_events_arrive_exactly_once(
     requests = worker.metric("cdpw_cdp_requests_total", api="stream")
     print(json.dumps({"orders": len(orders), "records": len(traffic), "seconds": round(elapsed, 1),
                       "stream_requests": requests}))  # fmt: skip
+
+
+def test_order_after_its_session_expired_re_adds_every_line_in_the_new_session(
+    bootstrap: str, topics: Topics, tmp_path: Path, start_worker: WorkerFactory
+) -> None:
+    traffic = shop_traffic(guests=5, orders_per_guest=1)
+    carts = [(key, event) for key, event in traffic if event["event_type"] != "OrderPlaced"]
+    orders = [(key, event) for key, event in traffic if event["event_type"] == "OrderPlaced"]
+    with running_sandbox(tmp_path, session_timeout=2) as sandbox:
+        worker = start_worker(CDPW_CDP_BASE_URL=sandbox.url, CDPW_STREAM_SESSION_IDLE_S="1.5")
+        produce_json(producer(bootstrap), topics.source, carts)
+        wait_until_finished(worker, len(carts), timeout=60)
+        adds_before = worker.metric("cdpw_cdp_requests_total", api="stream", step="ADD")
+        time.sleep(2.5)
+        produce_json(producer(bootstrap), topics.source, orders)
+        wait_until_finished(worker, len(traffic), timeout=60)
+        assert order_problems(placed_orders(orders), sandbox_orders(sandbox.url)) == [], worker.tail()
+        assert rejections(sandbox.url) == []
+        lines = sum(len(event["order"]["lines"]) for _, event in orders)
+        assert worker.metric("cdpw_cdp_requests_total", api="stream", step="ADD") - adds_before == lines
