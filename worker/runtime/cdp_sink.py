@@ -20,7 +20,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from worker.cdp import progress as prog
 from worker.cdp.errors import StreamTransientError, UnknownBrowserError
@@ -29,7 +29,7 @@ from worker.config import Settings
 from worker.events import Event, field_value
 from worker.mapping import MappingOptions, plan_for
 from worker.metrics import Metrics
-from worker.plans import Plan, Step
+from worker.plans import Plan, Step, StreamContext
 from worker.runtime.records import Record
 from worker.runtime.state import StateStore
 
@@ -37,6 +37,28 @@ log = logging.getLogger("worker.cdp")
 
 #: Browsers tried per record before a 404 is taken as final (dead letter).
 BROWSER_ATTEMPTS = 3
+
+
+class StreamPort(Protocol):
+    """What the sink needs of the Stream API (:class:`worker.cdp.stream.StreamClient`)."""
+
+    async def create_browser(self) -> str: ...
+
+    async def send(self, step: Step, context: StreamContext, browser_id: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class StatePort(Protocol):
+    """What the sink needs of the state topic (:class:`worker.runtime.state.StateStore`)."""
+
+    async def prepare(self) -> None: ...
+
+    async def load(self, partitions: list[int]) -> dict[int, dict[str, bytes]]: ...
+
+    async def save(self, partition: int, key: str, value: bytes) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +85,7 @@ class _Call:
 class CdpSink:
     """Sends each event's plan to the CDP Stream API; see the module docstring."""
 
-    def __init__(self, stream: StreamClient, store: StateStore, options: CdpSinkOptions,
+    def __init__(self, stream: StreamPort, store: StatePort, options: CdpSinkOptions,
                  clock: Callable[[], float] = time.time) -> None:  # fmt: skip
         self._stream = stream
         self._store = store
