@@ -8,6 +8,7 @@ ops-deps: ## Install helm, podman, buildah, mmdebstrap (root); Python tools come
 	bash .ci/ops-deps --image
 
 ops-check: $(STAMP) ## Chart lint+validate, values/settings parity, promtool alert tests, dashboard checks
+	$(BIN)/mypy --strict ops
 	$(BIN)/pytest -q tests/ops $(PYTEST_ARGS)
 
 ops-live: $(STAMP) ## Live check: real Prometheus scraping a real worker evaluates every dashboard and alert query

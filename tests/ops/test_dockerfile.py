@@ -6,6 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import yaml
+
 from tests.ops.tools import ROOT, run
 
 DOCKERFILE = ROOT / "Dockerfile"
@@ -112,3 +114,15 @@ def test_docker_context_holds_only_what_the_build_copies() -> None:
         for source in args.split()[:-1]
     }
     assert copied <= allowed, copied - allowed
+
+
+def test_chart_defaults_fit_the_image() -> None:
+    values = yaml.safe_load((ROOT / "helm" / "cdp-worker" / "values.yaml").read_text(encoding="utf-8"))[
+        "config"
+    ]
+    final = _final_stage()
+    env = " ".join(args for name, args in final if name == "ENV")
+    assert f"CDPW_SCHEMA_DIR={values['CDPW_SCHEMA_DIR']}" in env
+    assert ("COPY", f"schemas {values['CDPW_SCHEMA_DIR']}") in final
+    assert values["CDPW_RECORD_SINK_PATH"].startswith("/tmp/"), "the only writable path in the pod"
+    assert ("EXPOSE", str(values["CDPW_METRICS_PORT"])) in final

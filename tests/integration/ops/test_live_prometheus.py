@@ -126,3 +126,13 @@ def test_poison_records_fire_the_dead_letter_alert_and_nothing_pages(stack: Stac
     assert {series["metric"]["stage"] for series in firing} == {"decode"}
     paging = stack.prometheus.query('ALERTS{severity="critical"}')
     assert paging == [], paging
+
+
+def test_throughput_outcomes_and_lag_reflect_the_traffic(stack: Stack) -> None:
+    prometheus = stack.prometheus
+    consumed = prometheus.wait_for(f'sum(rate(cdpw_records_consumed_total{{job="{JOB}"}}[30s])) > 0')
+    assert consumed, "no consumption rate"
+    outcomes = prometheus.wait_for(f'sum by (outcome) (cdpw_records_finished_total{{job="{JOB}"}}) > 0')
+    assert {series["metric"]["outcome"] for series in outcomes} == {"done", "dead_letter"}
+    partitions = prometheus.wait_for(f'cdpw_consumer_lag_records{{job="{JOB}"}}')
+    assert len({series["metric"]["partition"] for series in partitions}) == 3
