@@ -82,6 +82,8 @@ class Step:
     api: Api = Api.STREAM
     #: The line this step puts in the session cart (ADD only).
     line: CartLine | None = None
+    #: The order this step creates (CHECKOUT, ORDER_CHECKOUT): CDP can be asked whether it exists.
+    reference_id: str | None = None
 
     @property
     def replayable(self) -> bool:

@@ -122,11 +122,9 @@ def multi_event_order(event: OrderPlaced, given: Inputs) -> Steps:
     order = event.order
     adds, items = order_lines(order, given.session_cart)
     confirm = Step("CONFIRM", StreamEvent.CONFIRM, {"product": [{"item_id": item} for item in items]})
-    checkout = Step(
-        "CHECKOUT",
-        StreamEvent.CHECKOUT,
-        {"reference_id": order.order_id.upper(), "status": order.status.value},
-    )
+    reference = order.order_id.upper()
+    checkout_attrs = {"reference_id": reference, "status": order.status.value}
+    checkout = Step("CHECKOUT", StreamEvent.CHECKOUT, checkout_attrs, reference_id=reference)
     payment = (
         ()
         if order.payment is None
@@ -160,7 +158,9 @@ def order_lines(order: Order, session_cart: Mapping[str, CartLine]) -> tuple[Ste
 def single_event_order(event: OrderPlaced, given: Inputs) -> Steps:
     """IDENTITY then ORDER_CHECKOUT with the whole order (cdp-api.md §2.6 A'); the guest is identified."""
     forced = Inputs(MappingOptions(send_identity=True), given.session_cart)
-    order_step = Step("ORDER_CHECKOUT", StreamEvent.ORDER_CHECKOUT, {"order": checkout_order(event.order)})
+    body = checkout_order(event.order)
+    reference = str(body["referenceId"])
+    order_step = Step("ORDER_CHECKOUT", StreamEvent.ORDER_CHECKOUT, {"order": body}, reference_id=reference)
     return (*identity_steps(event.guest, forced), order_step, *close_steps(given))
 
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from worker.cdp import progress as prog
 from worker.cdp.errors import StreamTransientError, UnknownBrowserError
+from worker.cdp.orders_probe import order_probe
 from worker.cdp.stream import StreamClient, stream_http_client
 from worker.config import Settings
 from worker.events import Event, field_value
@@ -45,6 +46,14 @@ class StreamPort(Protocol):
     async def create_browser(self) -> str: ...
 
     async def send(self, step: Step, context: StreamContext, browser_id: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ProbePort(Protocol):
+    """Whether CDP holds an order (:class:`worker.cdp.orders_probe.OrderProbe`); None: cannot tell."""
+
+    async def exists(self, reference_id: str) -> bool | None: ...
 
     async def aclose(self) -> None: ...
 
@@ -86,8 +95,9 @@ class CdpSink:
     """Sends each event's plan to the CDP Stream API; see the module docstring."""
 
     def __init__(self, stream: StreamPort, store: StatePort, options: CdpSinkOptions,
-                 clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.time, probe: ProbePort | None = None) -> None:  # fmt: skip
         self._stream = stream
+        self._probe = probe
         self._store = store
         self._options = options
         self._clock = clock
@@ -123,6 +133,8 @@ class CdpSink:
     async def aclose(self) -> None:
         await self._stream.aclose()
         await self._store.aclose()
+        if self._probe is not None:
+            await self._probe.aclose()
 
     # one plan -------------------------------------------------------------------------------------------
     async def _run(self, call: _Call) -> None:
@@ -151,6 +163,11 @@ class CdpSink:
 
     async def _send(self, call: _Call, plan: Plan, step: Step, browser: str) -> None:
         if not step.replayable:
+            if await self._already_created(call, step):
+                call.progress = prog.accepted(call.progress, step, self._clock())
+                self._hold(call)
+                await self._save(call)
+                return
             await self._before_unrepeatable(call, step)
         try:
             await self._stream.send(step, plan.context, browser)
@@ -163,6 +180,16 @@ class CdpSink:
         self._hold(call)
         if not step.replayable:
             await self._save(call)
+
+    async def _already_created(self, call: _Call, step: Step) -> bool:
+        """True when an earlier attempt of this order-creating step may have landed and CDP has the order."""
+        running = call.progress.running
+        if self._probe is None or running is None or not running.pending or step.reference_id is None:
+            return False
+        found = await self._probe.exists(step.reference_id)
+        log.warning("order-creating step may have been applied; CDP has the order: %s", found,
+                    extra={"event_id": running.plan_id, "step": step.name})  # fmt: skip
+        return found is True
 
     async def _before_unrepeatable(self, call: _Call, step: Step) -> None:
         running = call.progress.running
@@ -257,4 +284,6 @@ def build_cdp_sink(settings: Settings, metrics: Metrics, kafka: dict[str, Any]) 
         close_session_after_order=settings.stream_close_session_after_order,
     )
     options = CdpSinkOptions(mapping, settings.stream_session_idle_s, settings.ordering_key_field)
-    return CdpSink(stream, store, options)
+    token = settings.cdp_api_token.get_secret_value()
+    probe = order_probe(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s)
+    return CdpSink(stream, store, options, probe=probe)

@@ -26,6 +26,8 @@ class FakeStream:
     unknown: set[str] = field(default_factory=set)
     attempts: int = 0
     on_send: Callable[[Step], None] | None = None
+    #: Send numbers after which the worker "dies": CDP got the event, the worker never saw the answer.
+    crash_after: set[int] = field(default_factory=set)
 
     async def create_browser(self) -> str:
         self.browsers += 1
@@ -44,6 +46,8 @@ class FakeStream:
         if self.on_send is not None:
             self.on_send(step)
         self.sent.append(Sent(browser_id, step.name, step.event.value))
+        if number in self.crash_after:
+            raise Crash
 
     async def aclose(self) -> None:
         return None
@@ -75,3 +79,18 @@ class FakeState:
 
 class Crash(BaseException):
     """Stands for kill -9: nothing after it runs (not an Exception, so nothing handles it)."""
+
+
+@dataclass
+class FakeProbe:
+    """Answers whether CDP holds an order from the references the stream accepted CHECKOUTs for."""
+
+    stream: FakeStream
+    asked: list[str] = field(default_factory=list)
+
+    async def exists(self, reference_id: str) -> bool | None:
+        self.asked.append(reference_id)
+        return any(sent.event in ("CHECKOUT", "ORDER_CHECKOUT") for sent in self.stream.sent)
+
+    async def aclose(self) -> None:
+        return None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.cdp.fakes import Crash, FakeState, FakeStream
+from tests.unit.cdp.fakes import Crash, FakeProbe, FakeState, FakeStream
 from worker.cdp import errors
 from worker.cdp.progress import from_bytes
 from worker.events import Event, OrderLine, OrderPlaced, event_from_dict
@@ -200,3 +200,40 @@ async def test_an_event_without_stream_steps_needs_no_browser(clock: Clock) -> N
     await sink.process(record(0), quiet)
     assert (stream.sent, stream.browsers) == ([], 0)
     assert from_bytes(state.tables[0]["C-1"]).finished == (quiet.event_id,)
+
+
+async def test_after_a_crash_in_the_checkout_window_cdp_is_asked_before_checkout_is_repeated(
+    clock: Clock,
+) -> None:
+    stream, state = FakeStream(crash_after={6}), FakeState()
+    with pytest.raises(Crash):
+        await (await fresh(stream, state, clock)).process(record(0), event("OrderPlaced"))
+    probe = FakeProbe(stream)
+    sink = CdpSink(
+        stream, state, CdpSinkOptions(MappingOptions(), session_idle_s=60), clock=clock, probe=probe
+    )
+    await sink.assigned([("orders", 0)])
+    await sink.process(record(0), event("OrderPlaced"))
+    assert stream.events() == ORDER_FLOW
+    assert probe.asked == ["DE-2026-000981"]
+
+
+async def test_without_a_probe_the_checkout_is_sent_again_at_least_once(clock: Clock) -> None:
+    stream, state = FakeStream(crash_after={6}), FakeState()
+    with pytest.raises(Crash):
+        await (await fresh(stream, state, clock)).process(record(0), event("OrderPlaced"))
+    await (await fresh(stream, state, clock)).process(record(0), event("OrderPlaced"))
+    assert stream.events() == [*ORDER_FLOW[:7], *ORDER_FLOW[6:]]
+
+
+async def test_a_checkout_cdp_surely_did_not_get_is_retried_without_asking(clock: Clock) -> None:
+    stream, state = FakeStream(failures={6: errors.ServerError("503", status=503)}), FakeState()
+    probe = FakeProbe(stream)
+    sink = CdpSink(
+        stream, state, CdpSinkOptions(MappingOptions(), session_idle_s=60), clock=clock, probe=probe
+    )
+    await sink.assigned([("orders", 0)])
+    with pytest.raises(errors.ServerError):
+        await sink.process(record(0), event("OrderPlaced"))
+    await sink.process(record(0), event("OrderPlaced"))
+    assert (stream.events(), probe.asked) == (ORDER_FLOW, [])
