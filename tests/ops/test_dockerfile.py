@@ -117,12 +117,11 @@ def test_docker_context_holds_only_what_the_build_copies() -> None:
 
 
 def test_chart_defaults_fit_the_image() -> None:
-    values = yaml.safe_load((ROOT / "helm" / "cdp-worker" / "values.yaml").read_text(encoding="utf-8"))[
-        "config"
-    ]
-    final = _final_stage()
+    chart = yaml.safe_load((ROOT / "helm" / "cdp-worker" / "values.yaml").read_text(encoding="utf-8"))
+    config, pod, final = chart["config"], chart["podSecurityContext"], _final_stage()
     env = " ".join(args for name, args in final if name == "ENV")
-    assert f"CDPW_SCHEMA_DIR={values['CDPW_SCHEMA_DIR']}" in env
-    assert ("COPY", f"schemas {values['CDPW_SCHEMA_DIR']}") in final
-    assert values["CDPW_RECORD_SINK_PATH"].startswith("/tmp/"), "the only writable path in the pod"
-    assert ("EXPOSE", str(values["CDPW_METRICS_PORT"])) in final
+    assert f"CDPW_SCHEMA_DIR={config['CDPW_SCHEMA_DIR']}" in env
+    assert ("COPY", f"schemas {config['CDPW_SCHEMA_DIR']}") in final
+    assert config["CDPW_RECORD_SINK_PATH"].startswith("/tmp/"), "the only writable path in the pod"
+    assert ("EXPOSE", str(config["CDPW_METRICS_PORT"])) in final
+    assert ("USER", f"{pod['runAsUser']}:{pod['runAsGroup']}") in final
