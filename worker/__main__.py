@@ -54,28 +54,37 @@ def _dlq(args: argparse.Namespace, _rest: list[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdp-worker",
-        description="Kafka → Sitecore CDP order worker. Configuration comes from CDPW_* environment variables.")
+        description="Kafka → Sitecore CDP order worker. Configured by CDPW_* environment variables.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the worker").set_defaults(fn=_run)
-    sub.add_parser("sandbox", help="run the CDP sandbox (see 'cdp-worker sandbox --help')",
-                   add_help=False).set_defaults(fn=_sandbox)
+    sub.add_parser(
+        "sandbox", help="run the CDP sandbox (see 'cdp-worker sandbox --help')", add_help=False
+    ).set_defaults(fn=_sandbox)
     demo = sub.add_parser("demo", help="embedded broker + sandbox + worker + sample traffic")
     demo.add_argument("--keep-running", action="store_true", help="stay up after the summary")
     demo.set_defaults(fn=_demo)
     produce = sub.add_parser("produce", help="publish events from a JSON-lines file, encoded as configured")
     produce.add_argument("--file", required=True, help="JSON-lines file, one commerce event per line")
-    produce.add_argument("--topic", default=None, help="target topic (default: the first of CDPW_KAFKA_TOPICS)")
-    produce.add_argument("--key-field", default="guest.customer_id",
-                         help="event field used as the Kafka key (default: guest.customer_id)")
+    produce.add_argument(
+        "--topic", default=None, help="target topic (default: the first of CDPW_KAFKA_TOPICS)"
+    )
+    produce.add_argument(
+        "--key-field",
+        default="guest.customer_id",
+        help="event field used as the Kafka key (default: guest.customer_id)",
+    )
     produce.set_defaults(fn=_produce)
     dlq = sub.add_parser("dlq", help="inspect or replay dead letters")
     dlq.add_argument("action", choices=["inspect", "replay"])
     dlq.add_argument("--reason", default=None, help="only dead letters with this cdpw.reason")
     dlq.add_argument("--limit", type=int, default=100, help="at most this many dead letters")
     dlq.add_argument("--dry-run", action="store_true", help="replay: show what would be sent")
+    dlq.add_argument("--max-replays", type=int, default=3, help="replay: skip letters replayed this often")
     dlq.set_defaults(fn=_dlq)
-    sub.add_parser("check", help="validate the configuration and reach the broker, registry and CDP"
-                   ).set_defaults(fn=_check)
+    sub.add_parser(
+        "check", help="validate the configuration and reach the broker, registry and CDP"
+    ).set_defaults(fn=_check)
     return parser
 
 

@@ -3,8 +3,13 @@
 Every call on the consumer happens on this thread (librdkafka consumers must not be shared). Records
 are handed to the engine on the event loop; commits, rebalances and flow control run here and ask
 the loop for what they need (committable offsets, draining revoked partitions) with
-``run_coroutine_threadsafe``. Memory stays bounded: when ``max_in_flight`` records are held, every
-assigned partition is paused until half of them are released.
+``run_coroutine_threadsafe``.
+
+Memory stays bounded: when ``max_in_flight`` records are held, no more are handed over; the thread
+keeps at most one consumed record aside (polling must go on for rebalances and liveness) and lets
+librdkafka's bounded prefetch queue fill. Only when the engine stays full for ``pause_after_s``
+(a slow or failing CDP) are the partitions paused, because a resumed partition takes most of a
+second to deliver again.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class IntakeOptions:
     commit_interval_s: float
     drain_timeout_s: float
     batch_size: int = 500
+    pause_after_s: float = 2.0
 
 
 def to_record(msg: Message) -> Record:
@@ -80,6 +86,8 @@ class Intake:
         self._closed: asyncio.Future[None] = loop.create_future()
         self._handed_total = 0
         self._paused: set[TP] = set()
+        self._carry: list[Record] = []
+        self._full_since: float | None = None
         self._committed: dict[TP, int] = {}
         self._next_commit = 0.0
         #: Partitions this member owns; written by the intake thread only.
@@ -125,15 +133,37 @@ class Intake:
             self._call_loop(_set_done, self._closed)
 
     def _step(self, consumer: Consumer) -> None:
-        self._flow_control(consumer)
-        batch = min(self._options.batch_size, self._options.max_in_flight)
-        messages = consumer.consume(batch, timeout=0.05)
-        records = [to_record(m) for m in messages if self._usable(m)]
-        if records and self._taking:
-            self._handed_total += len(records)
-            self._call_loop(self._engine.accept, records)
+        if self._full():
+            self._wait_for_room(consumer)
+        else:
+            self._full_since = None
+            self._resume(consumer)
+            batch = min(self._options.batch_size, self._options.max_in_flight)
+            self._hand([*self._carry, *self._consume(consumer, batch)])
+            self._carry = []
         if time.monotonic() >= self._next_commit:
             self._commit(consumer)
+
+    def _full(self) -> bool:
+        return not self._taking or self.in_flight >= self._options.max_in_flight
+
+    def _consume(self, consumer: Consumer, count: int) -> list[Record]:
+        return [to_record(m) for m in consumer.consume(count, timeout=0.05) if self._usable(m)]
+
+    def _hand(self, records: list[Record]) -> None:
+        if records:
+            self._handed_total += len(records)
+            self._call_loop(self._engine.accept, records)
+
+    def _wait_for_room(self, consumer: Consumer) -> None:
+        now = time.monotonic()
+        self._full_since = self._full_since or now
+        if now - self._full_since >= self._options.pause_after_s:
+            self._pause(consumer)
+        if self._carry and not self._paused:
+            time.sleep(0.002)
+            return
+        self._carry.extend(self._consume(consumer, 1))
 
     def _usable(self, msg: Message) -> bool:
         err = msg.error()
@@ -145,17 +175,19 @@ class Intake:
                 raise KafkaException(err)
         return False
 
-    def _flow_control(self, consumer: Consumer) -> None:
-        full = not self._taking or self.in_flight >= self._options.max_in_flight
-        if full:
-            to_pause = self.assigned - self._paused
-            if to_pause:
-                consumer.pause([TopicPartition(t, p) for t, p in to_pause])
-                self._paused |= to_pause
-        elif self._paused and self.in_flight <= self._options.max_in_flight // 2:
+    def _pause(self, consumer: Consumer) -> None:
+        to_pause = self.assigned - self._paused
+        if to_pause:
+            consumer.pause([TopicPartition(t, p) for t, p in to_pause])
+            self._paused |= to_pause
+            self._metrics.partitions_paused.set(len(self._paused))
+            log.info("paused %d partitions: %d records in flight", len(to_pause), self.in_flight)
+
+    def _resume(self, consumer: Consumer) -> None:
+        if self._paused and self.in_flight <= self._options.max_in_flight // 2:
             consumer.resume([TopicPartition(t, p) for t, p in self._paused])
             self._paused.clear()
-        self._metrics.partitions_paused.set(len(self._paused))
+            self._metrics.partitions_paused.set(0)
 
     # commits ------------------------------------------------------------------------------------------
     def _commit(self, consumer: Consumer, force: bool = False) -> None:
@@ -235,6 +267,8 @@ class Intake:
         log.warning("lost %s (nothing committed for them)", sorted(tps))
 
     def _disown(self, tps: list[TP]) -> None:
+        gone = set(tps)
+        self._carry = [r for r in self._carry if r.tp not in gone]
         for tp in tps:
             self.assigned.discard(tp)
             self._paused.discard(tp)

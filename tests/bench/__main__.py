@@ -1,0 +1,37 @@
+"""``make bench``: print the product's performance figures (nothing is asserted)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from tests.bench import runtime
+from worker.embedded import running_broker
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--runtime-records", type=int, default=200_000, help="records for the throughput run")
+    parser.add_argument("--backlog-records", type=int, default=1_000_000, help="records for the memory run")
+    parser.add_argument("--only", choices=["runtime", "backlog"], default=None)
+    args = parser.parse_args()
+    external = os.environ.get("CDPW_KAFKA_BOOTSTRAP_SERVERS")
+    with running_broker() as broker:
+        bootstrap = external or broker.bootstrap
+        if args.only in (None, "runtime"):
+            figures = runtime.run(bootstrap, args.runtime_records)
+            print("runtime, log sink, one worker process, backlog drained from 6 partitions:")
+            _print(figures)
+        if args.only in (None, "backlog"):
+            figures = runtime.run(bootstrap, args.backlog_records)
+            print(f"memory with a {args.backlog_records:,}-record backlog (CDPW_MAX_IN_FLIGHT=1000):")
+            _print(figures)
+
+
+def _print(figures: dict[str, float]) -> None:
+    for name, value in figures.items():
+        print(f"  {name:<20} {value:>14,.1f}")
+
+
+if __name__ == "__main__":
+    main()
