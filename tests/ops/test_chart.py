@@ -44,6 +44,14 @@ def test_rendered_manifests_pass_strict_kubernetes_validation(name: str) -> None
     assert "ERROR" not in result.stdout + result.stderr
 
 
+def test_all_on_manifests_validate_on_the_oldest_supported_kubernetes() -> None:
+    rendered = helm_template([ALL_ON])
+    assert 'kubeVersion: ">=1.25.0-0"' in (CHART / "Chart.yaml").read_text(encoding="utf-8")
+    result = run(["kubernetes-validate", "--strict", "-k", "1.25.0", "-"], stdin=rendered.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout + result.stderr
+
+
 def test_all_on_values_render_every_optional_part() -> None:
     expected = {
         "ServiceMonitor",
