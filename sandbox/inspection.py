@@ -106,6 +106,20 @@ def _sessions(ctx: AppContext, _: Request) -> Response:
     return _listing([views.session_view(s) for s in ctx.sessions.open_sessions(ctx.clock.now())])
 
 
+def _stats(ctx: AppContext, _: Request) -> Response:
+    count = ctx.store.conn.execute
+    return json_response(
+        {
+            "guests": count("SELECT COUNT(*) FROM guests").fetchone()[0],
+            "browsers": count("SELECT COUNT(*) FROM browsers").fetchone()[0],
+            "orders": count("SELECT COUNT(*) FROM orders").fetchone()[0],
+            "orderItems": count("SELECT COUNT(*) FROM order_items").fetchone()[0],
+            "openSessions": len(ctx.sessions.open_sessions(ctx.clock.now())),
+            **ctx.store.journal.counts(),
+        }
+    )
+
+
 def _config(ctx: AppContext, _: Request) -> Response:
     shown = dataclasses.asdict(ctx.config)
     shown.pop("api_token")
@@ -153,6 +167,7 @@ async def _faults(ctx: AppContext, request: Request) -> Response:
 _SYNC: dict[str, Callable[[AppContext, Request], Response]] = {
     "/_sandbox/health": _health,
     "/_sandbox/config": _config,
+    "/_sandbox/stats": _stats,
     "/_sandbox/guests": _guests,
     "/_sandbox/guests/{guest_ref}": _one_guest,
     "/_sandbox/orders": _orders,

@@ -99,6 +99,19 @@ class Journal:
             DroppedEvent(s, str(r), b, p, t, str(a), jsonio.loads(str(m))) for s, r, b, p, t, a, m in rows
         ]
 
+    def counts(self) -> dict[str, object]:
+        """Row counts for a quick overview: events, dropped events, rejections by reason."""
+        one = self._conn.execute
+        by_reason = dict(
+            one("SELECT reason, COUNT(*) FROM rejections GROUP BY reason ORDER BY reason").fetchall()
+        )
+        return {
+            "events": one("SELECT COUNT(*) FROM events").fetchone()[0],
+            "dropped": one("SELECT COUNT(*) FROM dropped_events").fetchone()[0],
+            "rejections": sum(by_reason.values()),
+            "rejectionsByReason": by_reason,
+        }
+
     def put_batch(self, batch_ref: str, data: Mapping[str, object], now: str) -> BatchRecord:
         """Create or replace a batch document (the Batch module decides its shape)."""
         created = self.get_batch(batch_ref)

@@ -60,6 +60,19 @@ def test_unknown_order_is_404(client: httpx.Client) -> None:
     assert client.get("/_sandbox/orders/no-such-order").status_code == 404
 
 
+def test_stats_count_what_happened(stream: StreamClient, client: httpx.Client) -> None:
+    before = client.get("/_sandbox/stats").json()
+    browser = stream.browser()
+    stream.ok(browser, "VIEW")
+    stream.ok(browser, "PAYMENT", pay_type="Card")
+    stream.send(browser, "VIEW", pos="nowhere")
+    after = client.get("/_sandbox/stats").json()
+    assert after["browsers"] - before["browsers"] == 1
+    assert after["events"] - before["events"] == 2
+    assert after["dropped"] - before["dropped"] == 1
+    assert after["rejectionsByReason"]["payment_without_order"] >= 1
+
+
 def test_reset_forgets_everything(stream: StreamClient, client: httpx.Client) -> None:
     browser = stream.browser()
     stream.ok(browser, "VIEW")
