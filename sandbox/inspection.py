@@ -107,17 +107,8 @@ def _sessions(ctx: AppContext, _: Request) -> Response:
 
 
 def _stats(ctx: AppContext, _: Request) -> Response:
-    count = ctx.store.conn.execute
-    return json_response(
-        {
-            "guests": count("SELECT COUNT(*) FROM guests").fetchone()[0],
-            "browsers": count("SELECT COUNT(*) FROM browsers").fetchone()[0],
-            "orders": count("SELECT COUNT(*) FROM orders").fetchone()[0],
-            "orderItems": count("SELECT COUNT(*) FROM order_items").fetchone()[0],
-            "openSessions": len(ctx.sessions.open_sessions(ctx.clock.now())),
-            **ctx.store.journal.counts(),
-        }
-    )
+    open_sessions = len(ctx.sessions.open_sessions(ctx.clock.now()))
+    return json_response({**ctx.store.counts(), "openSessions": open_sessions})
 
 
 def _config(ctx: AppContext, _: Request) -> Response:

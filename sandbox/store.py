@@ -80,6 +80,15 @@ class Store:
         if self.conn.in_transaction:
             self.conn.commit()
 
+    def counts(self) -> dict[str, object]:
+        """Row counts: guests, browsers, orders, order items, and the journal's counts."""
+        tables = {"guests": "guests", "browsers": "browsers", "orders": "orders", "orderItems": "order_items"}
+        found: dict[str, object] = {
+            name: self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608  (constant names)
+            for name, table in tables.items()
+        }
+        return {**found, **self.journal.counts()}
+
     def reset(self) -> None:
         """Delete every row of every table, other modules' tables included (``POST /_sandbox/reset``)."""
         tables = self.conn.execute(
