@@ -7,6 +7,8 @@ import random
 import time
 from collections import Counter
 
+import pytest
+
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import PARTITIONS, Topics, WorkerFactory
 from tests.integration.orders.traffic import (
@@ -29,6 +31,7 @@ def committed_total(bootstrap: str, topics: Topics) -> int:
     )
 
 
+@pytest.mark.slow  # 20 restarts of a worker process (start, join, restore) take about a minute and a half
 def test_twenty_kill_9s_lose_and_duplicate_no_order(
     bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
 ) -> None:
@@ -51,8 +54,8 @@ def test_twenty_kill_9s_lose_and_duplicate_no_order(
     orders = sandbox_orders(sandbox.url)
     assert order_problems(expected, orders) == [], last.tail()
     rejected = rejections(sandbox.url)
-    # A step repeated after a crash may be refused by CDP, never turned into a second order.
-    assert {r["reason"] for r in rejected} <= {"cart_already_checked_out", "duplicate_reference"}, rejected
+    # A CHECKOUT that may have landed before a crash is looked up over REST, not repeated blindly.
+    assert rejected == [], rejected
     print(json.dumps({"kills": KILLS, "seconds": round(elapsed, 1), "records": len(traffic),
                       "committed_at_last_kill": progress_at_last_kill, "orders": len(orders),
                       "rejections": dict(Counter(r["reason"] for r in rejected))}))  # fmt: skip
