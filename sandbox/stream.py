@@ -8,6 +8,7 @@ dropped (visible at ``/_sandbox/dropped``), as CDP silently does.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -26,6 +27,7 @@ from sandbox.stream_messages import StreamEvent, decode, parse_event
 from sandbox.stream_orders import HANDLERS, EventCall
 
 VERSION = "1.2"
+LOG = logging.getLogger("sandbox.stream")
 #: HTTP status and JSON body of a Stream answer.
 Answer = tuple[int, bytes]
 QUERY_KEYS = frozenset({"client_key", "message"})
@@ -156,6 +158,10 @@ class Endpoint:
             status, body = await self.handler(Request(scope, receive))
         except errors.ApiError as exc:
             status, body = exc.status, orjson.dumps(exc.body())
+        except Exception as exc:  # a sandbox bug must still answer in CDP's shape, and be logged
+            LOG.exception("Stream request failed")
+            failure = errors.ApiError(500, 500, "Could not process the request", type(exc).__name__)
+            status, body = 500, orjson.dumps(failure.body())
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
