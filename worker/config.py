@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         20.0, gt=0, description="How long in-flight records may finish on stop or revoke."
     )
     sink: Literal["log", "record", "cdp"] = Field(
-        "log", description="What acts on records: cdp, log or record."
+        "cdp", description="What acts on records: cdp, log or record."
     )
     record_sink_path: Path = Field(Path("processed.jsonl"), description="File the record sink appends to.")
     record_sink_delay_ms: str = Field(
