@@ -165,6 +165,7 @@ class SessionBook:
     def confirm(self, session: Session, item_ids: tuple[str, ...]) -> None:
         """CONFIRM: snapshot of the basket; an id never ADDed here voids the sequence (strict)."""
         missing = [item for item in item_ids if item not in session.lines]
+        session.violation = None  # the latest CONFIRM is the basket snapshot that counts
         previous = self._previous.get(session.key)
         earlier = previous.lines if previous is not None else {}
         if any(item in earlier for item in missing):

@@ -234,3 +234,12 @@ def test_prune_closes_idle_sessions_and_forgets_old_closed_ones() -> None:
     assert sessions.previous(KEY) is idle
     sessions.prune(20 * TIMEOUT, keep_closed_seconds=10 * TIMEOUT)
     assert sessions.previous(KEY) is None
+
+
+def test_a_later_correct_confirm_replaces_a_wrong_one() -> None:
+    sessions = book()
+    s = sessions.session(KEY, 0)
+    sessions.add(s, line("A"))
+    sessions.confirm(s, ("A", "GHOST"))
+    sessions.confirm(s, ("A",))
+    assert isinstance(sessions.checkout(s, "ORD-1", "PURCHASED", identified=True), OrderDraft)
