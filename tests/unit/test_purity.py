@@ -9,9 +9,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "worker"
 PURE = sorted(
-    [ROOT / "errors.py", ROOT / "plans.py", ROOT / "retry.py", ROOT / "runtime" / "offsets.py"]
-    + list((ROOT / "events").glob("*.py"))
-    + list((ROOT / "mapping").glob("*.py"))
+    [
+        ROOT / "errors.py",
+        ROOT / "plans.py",
+        ROOT / "retry.py",
+        ROOT / "runtime" / "offsets.py",
+        *(ROOT / "events").glob("*.py"),
+        *(ROOT / "mapping").glob("*.py"),
+    ]
 )
 FORBIDDEN = {
     "confluent_kafka",
