@@ -31,17 +31,50 @@ VALUES: list[Any] = [
     {},
     {"a": {}},
 ]
-KEYS = ["type", "browser_id", "channel", "language", "currency", "page", "pos", "ext", "product", "contact",
-        "identifiers", "order", "reference_id", "status", "pay_type", "consumer"]  # fmt: skip
-TYPES = ["ADD", "CONFIRM", "CHECKOUT", "PAYMENT", "IDENTITY", "ADD_CONTACTS", "ADD_CONSUMERS", "ORDER_CHECKOUT",
-         "CLEAR_CART", "FORCE_CLOSE", "VIEW"]  # fmt: skip
+KEYS = [
+    "type",
+    "browser_id",
+    "channel",
+    "language",
+    "currency",
+    "page",
+    "pos",
+    "ext",
+    "product",
+    "contact",
+    "identifiers",
+    "order",
+    "reference_id",
+    "status",
+    "pay_type",
+    "consumer",
+]
+TYPES = [
+    "ADD",
+    "CONFIRM",
+    "CHECKOUT",
+    "PAYMENT",
+    "IDENTITY",
+    "ADD_CONTACTS",
+    "ADD_CONSUMERS",
+    "ORDER_CHECKOUT",
+    "CLEAR_CART",
+    "FORCE_CLOSE",
+    "VIEW",
+]
 
 
 ORDER: dict[str, Any] = {
-    "referenceId": "G-1", "orderedAt": "2025-03-07T16:15:11.000Z", "status": "PURCHASED", "currencyCode": "EUR",
-    "price": 1, "paymentType": "Card", "cardType": "Visa", "extensions": [{"name": "ext", "key": "default"}],
+    "referenceId": "G-1",
+    "orderedAt": "2025-03-07T16:15:11.000Z",
+    "status": "PURCHASED",
+    "currencyCode": "EUR",
+    "price": 1,
+    "paymentType": "Card",
+    "cardType": "Visa",
+    "extensions": [{"name": "ext", "key": "default"}],
     "orderItems": [{"type": "FOOTWEAR", "name": "x", "extensions": [{"name": "ext", "a": 1}]}],
-}  # fmt: skip
+}
 
 
 def _mutant(rng: random.Random, browser: str) -> dict[str, Any]:
@@ -81,9 +114,15 @@ def test_random_malformed_events_get_documented_answers(
 
 def test_raw_query_garbage_gets_documented_answers(client: httpx.Client, sandbox: RunningSandbox) -> None:
     key = sandbox.client_key
-    for query in (f"client_key={key}&message=%7B", f"client_key={key}&message=%ZZ", f"client_key={key}&message=",
-                  f"client_key={key}&message=%00", f"client_key={key}&message=[]", "client_key=&message=%7B%7D",
-                  f"client_key={key}&message={'%7B' * 5000}"):  # fmt: skip
+    for query in (
+        f"client_key={key}&message=%7B",
+        f"client_key={key}&message=%ZZ",
+        f"client_key={key}&message=",
+        f"client_key={key}&message=%00",
+        f"client_key={key}&message=[]",
+        "client_key=&message=%7B%7D",
+        f"client_key={key}&message={'%7B' * 5000}",
+    ):
         response = client.get(f"/v1.2/event/create.json?{query}")
         assert response.status_code in {400, 401}, (query[:60], response.text)
         assert orjson.loads(response.content)["status"] == response.status_code
