@@ -64,8 +64,8 @@ class AppContext:
             user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise errors.unauthorized("malformed Basic authorization header") from exc
-        expected = f"{self.config.client_key}:{self.config.api_token}"
-        if not hmac.compare_digest(f"{user}:{password}", expected):
+        expected = f"{self.config.client_key}:{self.config.api_token}".encode()
+        if not hmac.compare_digest(f"{user}:{password}".encode(), expected):
             raise errors.unauthorized("wrong client key or API token")
 
     def reset(self) -> None:
