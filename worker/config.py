@@ -125,6 +125,39 @@ class Settings(BaseSettings):
         900.0, gt=0, description="Idle seconds until a CDP session counts as closed (below the tenant's)."
     )
 
+    # Corrections and offline orders (REST v2.1, Batch); the routing table is in worker.mapping.corrections
+    route_corrections: Literal["rest", "batch"] = Field(
+        "rest", description="API for OrderUpdated/OrderCancelled/OrderRefunded: rest or batch."
+    )
+    route_deletions: Literal["rest", "batch"] = Field(
+        "rest", description="API for OrderDeleted: rest (DELETE) or batch (delete record)."
+    )
+    route_imports: Literal["rest", "batch"] = Field(
+        "batch", description="API for OrderImported (historical, call-centre, third-party orders)."
+    )
+    route_untracked_orders: Literal["rest", "batch"] = Field(
+        "rest", description="API for OrderPlaced of anonymous guests or guests who refused tracking."
+    )
+    correction_batch_threshold_per_s: float = Field(
+        0.0, ge=0, description="Corrections per second above which REST corrections go to Batch; 0: never."
+    )
+    correction_wait_s: float = Field(
+        60.0, ge=0, description="How long a correction waits for its order to appear in CDP."
+    )
+    correction_fallback: Literal["create", "batch", "dead_letter"] = Field(
+        "create", description="When a correction's order never appears: create it, Batch upsert, or DLQ."
+    )
+    batch_max_records: int = Field(5000, ge=1, description="Records per Batch file before it is uploaded.")
+    batch_max_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Gzipped bytes per Batch file (CDP's limit is 50 MB)."
+    )
+    batch_max_age_s: float = Field(2.0, gt=0, description="Oldest record's wait before a Batch file is sent.")
+    batch_poll_base_s: float = Field(0.2, gt=0, description="First wait between Batch status polls.")
+    batch_poll_max_s: float = Field(60.0, gt=0, description="Longest wait between Batch status polls.")
+    batch_timeout_s: float = Field(
+        1800.0, gt=0, description="How long a Batch upload may take to reach a terminal status."
+    )
+
     # Observability
     metrics_host: str = Field("0.0.0.0", description="Address the metrics and health server binds to.")  # noqa: S104  (pods serve metrics on all interfaces)
     metrics_port: int = Field(9100, ge=0, le=65535, description="Port of /metrics, /healthz and /readyz.")
