@@ -1,0 +1,49 @@
+"""Orders with random corrections over mixed routes: the sandbox's final state equals an independent model."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from sandbox.testing import RunningSandbox
+from tests.integration.corrections.conftest import Topics, WorkerFactory
+from tests.integration.corrections.workload import actual_state, expected_state, state_problems, workload
+from tests.support.kafka import produce_json, producer
+from tests.support.worker_process import WorkerProcess
+
+
+def sandbox_orders(url: str) -> list[dict[str, object]]:
+    response = httpx.get(f"{url}/_sandbox/orders", params={"limit": "100000"}, timeout=60)
+    response.raise_for_status()
+    items: list[dict[str, object]] = response.json()["items"]
+    return items
+
+
+def wait_until_finished(worker: WorkerProcess, records: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert worker.process is not None and worker.process.poll() is None, worker.tail()
+        try:
+            if worker.metric("cdpw_records_finished_total") >= records:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"worker did not finish {records} records in {timeout}s\n{worker.tail()}")
+
+
+def test_sandbox_state_equals_the_model_after_200_orders_with_corrections(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
+) -> None:
+    traffic = workload(orders=200, seed=5)
+    kinds = {event["event_type"] for _, event in traffic}
+    assert {"OrderPlaced", "OrderUpdated", "OrderCancelled", "OrderRefunded", "OrderDeleted"} <= kinds
+    produce_json(producer(bootstrap), topics.source, traffic)
+    worker = start_worker()
+    wait_until_finished(worker, len(traffic), timeout=120)
+    assert worker.metric("cdpw_records_finished_total", outcome="dead_letter") == 0, worker.tail()
+    problems = state_problems(expected_state(traffic), actual_state(sandbox_orders(sandbox.url)))
+    assert problems == [], problems[:20]
+    assert worker.metric("cdpw_cdp_requests_total", api="rest") > 0
+    assert worker.metric("cdpw_cdp_requests_total", api="stream", step="CHECKOUT") > 0

@@ -1,0 +1,160 @@
+"""The corrections sink: order events routed to REST v2.1 or Batch, with update-before-create.
+
+For one record: map the event to its action (pure, :func:`worker.mapping.corrections.action_for`),
+then either hand it to the Batch uploader (which returns once the record's batch reached a terminal
+state) or apply it over REST with look-up-before-write.
+
+Update before create: a correction whose order CDP does not show yet raises
+:class:`OrderNotVisibleError` (a :class:`TransientError`), so the engine retries it with backoff;
+that blocks only the record's own key lane. Once the order has been missing for longer than
+``wait_s`` (measured from the first miss of this record), the configured fallback applies:
+``create`` (write the full order, which every correction carries), ``batch`` (Batch upsert of the
+full order) or ``dead_letter``. A deletion whose order stays missing is done: there is nothing to delete.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from worker.cdp.rest import RestClient, rest_http_client
+from worker.cdp.rest_errors import OrderNotVisibleError
+from worker.cdp.rest_orders import RestOrderWriter
+from worker.config import Settings
+from worker.errors import ConfigurationError, PermanentError
+from worker.events import Event
+from worker.mapping.corrections import Action, Delete, Route, Upsert, action_for
+from worker.metrics import Metrics
+from worker.runtime.records import Record
+
+log = logging.getLogger("worker.corrections")
+
+Fallback = Literal["create", "batch", "dead_letter"]
+Closer = Callable[[], Awaitable[None]]
+
+
+class BatchPort(Protocol):
+    """What the sink needs of the Batch uploader (:class:`worker.cdp.batch.BatchUploader`)."""
+
+    async def submit(self, record: Record, action: Action) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class OrderNeverAppearedError(PermanentError):
+    """A correction's order stayed missing in CDP past the wait window and the fallback is dead letter."""
+
+    reason = "order_missing"
+    stage = "rest"
+
+
+@dataclass(frozen=True)
+class CorrectionOptions:
+    """Tunables of the corrections sink (from :class:`worker.config.Settings`)."""
+
+    default_pos: str = ""
+    #: How long a correction waits for its order to appear in CDP before the fallback applies.
+    wait_s: float = 60.0
+    fallback: Fallback = "create"
+
+
+class CorrectionsSink:
+    """Applies order actions over REST or Batch; see the module docstring."""
+
+    def __init__(
+        self,
+        writer: RestOrderWriter,
+        options: CorrectionOptions,
+        batch: BatchPort | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        closers: tuple[Closer, ...] = (),
+    ) -> None:
+        self._writer = writer
+        self._options = options
+        self._batch = batch
+        self._clock = clock
+        self._closers = closers
+        self._first_miss: dict[str, float] = {}
+
+    @property
+    def has_batch(self) -> bool:
+        return self._batch is not None
+
+    async def handle(self, record: Record, event: Event, route: Route) -> None:
+        """Apply ``event``'s action over ``route`` (REST or Batch); raises to decide the record's fate."""
+        action = action_for(event, self._options.default_pos)
+        if route is Route.BATCH:
+            await self._to_batch(record, action)
+            return
+        await self._rest(record, action, event.event_id)
+        self._first_miss.pop(event.event_id, None)
+
+    async def _rest(self, record: Record, action: Action, event_id: str) -> None:
+        try:
+            if isinstance(action, Delete):
+                await self._delete(action)
+            else:
+                await self._writer.upsert(action, create=action.create)
+        except OrderNotVisibleError:
+            if not self._waited_long_enough(event_id):
+                raise
+            await self._fallback(record, action, event_id)
+
+    async def _delete(self, action: Delete) -> None:
+        if await self._writer.delete(action) == 0:
+            raise OrderNotVisibleError(f"order {action.reference_id} to delete is not in CDP (yet)")
+
+    def _waited_long_enough(self, event_id: str) -> bool:
+        now = self._clock()
+        first = self._first_miss.setdefault(event_id, now)
+        return now - first >= self._options.wait_s
+
+    async def _fallback(self, record: Record, action: Action, event_id: str) -> None:
+        self._first_miss.pop(event_id, None)
+        if isinstance(action, Delete):
+            log.warning("order to delete never appeared in CDP; nothing deleted",
+                        extra={"reference_id": action.reference_id})  # fmt: skip
+            return
+        fallback = self._options.fallback
+        log.warning("correction's order never appeared in CDP; fallback %s", fallback,
+                    extra={"reference_id": action.order.reference_id})  # fmt: skip
+        if fallback == "dead_letter":
+            raise OrderNeverAppearedError(
+                f"order {action.order.reference_id} not in CDP after the wait window"
+            )
+        full = Upsert(action.order, create=True)
+        if fallback == "batch" and self._batch is not None:
+            await self._batch.submit(record, full)
+            return
+        await self._writer.upsert(full, create=True)
+
+    async def _to_batch(self, record: Record, action: Action) -> None:
+        if self._batch is None:
+            raise ConfigurationError(
+                "CDPW_ROUTE_*: Batch route chosen but the Batch uploader is not available"
+            )
+        await self._batch.submit(record, action)
+
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:  # noqa: ARG002  (no state to restore)
+        return None
+
+    async def aclose(self) -> None:
+        if self._batch is not None:
+            await self._batch.aclose()
+        for close in self._closers:
+            await close()
+
+
+def build_corrections_sink(settings: Settings, metrics: Metrics, batch: BatchPort | None) -> CorrectionsSink:
+    """The corrections sink with its REST client, wired from the settings (no I/O yet)."""
+    token = settings.cdp_api_token.get_secret_value()
+    http = rest_http_client(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s,
+                            settings.cdp_max_connections)  # fmt: skip
+    client = RestClient(http, metrics)
+    options = CorrectionOptions(
+        settings.cdp_point_of_sale, settings.correction_wait_s, settings.correction_fallback
+    )
+    return CorrectionsSink(RestOrderWriter(client), options, batch, closers=(client.aclose,))

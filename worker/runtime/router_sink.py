@@ -1,0 +1,99 @@
+"""The router sink: each event goes to the Stream sink or the corrections sink (REST / Batch).
+
+The routing table lives in :mod:`worker.mapping.corrections` (:data:`~worker.mapping.corrections.ROUTES`);
+this sink adds the one rule that depends on traffic: when Batch is available and the rate of
+corrections (OrderUpdated/Cancelled/Refunded) over the last ``window_s`` seconds exceeds
+``threshold_per_s``, corrections routed to REST go to Batch instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from worker.config import Settings
+from worker.events import Event
+from worker.mapping.corrections import Route, RoutingPolicy, is_correction, route_for
+from worker.metrics import Metrics
+from worker.runtime.corrections_sink import CorrectionsSink, build_corrections_sink
+from worker.runtime.records import Record
+from worker.runtime.sinks import Sink
+
+
+@dataclass
+class CorrectionRate:
+    """Corrections seen in a sliding window; ``hot`` when their rate exceeds ``threshold_per_s``."""
+
+    threshold_per_s: float
+    window_s: float = 10.0
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self._seen: deque[float] = deque()
+
+    def note(self) -> bool:
+        """Count one correction now; True when the rate is above the threshold."""
+        now = self.clock()
+        self._seen.append(now)
+        while self._seen and self._seen[0] <= now - self.window_s:
+            self._seen.popleft()
+        return len(self._seen) / self.window_s > self.threshold_per_s
+
+
+class RouterSink:
+    """Routes each event by the routing table; see the module docstring."""
+
+    def __init__(self, stream: Sink, corrections: CorrectionsSink, policy: RoutingPolicy,
+                 rate: CorrectionRate | None = None) -> None:  # fmt: skip
+        self._stream = stream
+        self._corrections = corrections
+        self._policy = policy
+        self._rate = rate
+
+    def route(self, event: Event) -> Route:
+        """The API that carries ``event`` now."""
+        route = route_for(event, self._policy)
+        if route is Route.REST and is_correction(event) and self._rate is not None and self._rate.note():
+            return Route.BATCH if self._corrections.has_batch else route
+        return route
+
+    async def process(self, record: Record, event: Event) -> None:
+        route = self.route(event)
+        if route is Route.STREAM:
+            await self._stream.process(record, event)
+            return
+        await self._corrections.handle(record, event, route)
+
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        await self._stream.assigned(partitions)
+        await self._corrections.assigned(partitions)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+        await self._corrections.aclose()
+
+
+def routing_policy(settings: Settings, batch_available: bool) -> RoutingPolicy:
+    """The routing knobs from the settings; every Batch route falls back to REST without an uploader."""
+
+    def pick(name: str) -> Route:
+        route = Route(name)
+        return Route.REST if route is Route.BATCH and not batch_available else route
+
+    return RoutingPolicy(
+        corrections=pick(settings.route_corrections),
+        deletions=pick(settings.route_deletions),
+        imports=pick(settings.route_imports),
+        untracked=pick(settings.route_untracked_orders),
+    )
+
+
+def build_router_sink(settings: Settings, metrics: Metrics, stream: Sink) -> RouterSink:
+    """The router around the Stream sink ``stream`` and a new corrections sink (no I/O yet)."""
+    batch = None
+    corrections = build_corrections_sink(settings, metrics, batch)
+    threshold = settings.correction_batch_threshold_per_s
+    rate = CorrectionRate(threshold) if threshold > 0 else None
+    return RouterSink(stream, corrections, routing_policy(settings, batch is not None), rate)
