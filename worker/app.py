@@ -23,6 +23,7 @@ from worker.runtime.cdp_sink import build_cdp_sink
 from worker.runtime.deadletters import DeadLetterWriter
 from worker.runtime.engine import Engine, EngineOptions
 from worker.runtime.intake import Intake, IntakeOptions
+from worker.runtime.router_sink import build_router_sink
 from worker.runtime.sinks import LogSink, RecordSink, Sink
 
 log = logging.getLogger("worker.app")
@@ -74,7 +75,7 @@ def producer_conf(settings: Settings) -> dict[str, Any]:
 SINKS: dict[str, Callable[[Settings, Metrics], Sink]] = {
     "log": lambda _s, _m: LogSink(),
     "record": lambda s, _m: RecordSink(s.record_sink_path, parse_delay_ms(s.record_sink_delay_ms)),
-    "cdp": lambda s, m: build_cdp_sink(s, m, kafka_common(s)),
+    "cdp": lambda s, m: build_router_sink(s, m, build_cdp_sink(s, m, kafka_common(s))),
 }
 
 
