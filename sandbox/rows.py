@@ -92,6 +92,16 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class OrderChange:
+    """One write to an order: ``create`` or ``update`` (with the names of the changed fields)."""
+
+    api: Api
+    at: str
+    action: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ItemFields:
     """Writable order-item fields."""
 

@@ -13,8 +13,9 @@ import sqlite3
 from pathlib import Path
 
 from sandbox.repo_guests import BrowserRepo, GuestRepo
+from sandbox.repo_items import ExtensionRepo, ItemRepo
 from sandbox.repo_journal import Journal
-from sandbox.repo_orders import ExtensionRepo, ItemRepo, OrderRepo
+from sandbox.repo_orders import OrderRepo
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS guests (
@@ -39,6 +40,10 @@ CREATE TABLE IF NOT EXISTS order_status_history (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, order_ref TEXT NOT NULL, status TEXT NOT NULL,
     api TEXT NOT NULL, at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS history_order ON order_status_history (order_ref);
+CREATE TABLE IF NOT EXISTS order_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, order_ref TEXT NOT NULL, api TEXT NOT NULL, at TEXT NOT NULL,
+    action TEXT NOT NULL, fields TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_order ON order_changes (order_ref);
 CREATE TABLE IF NOT EXISTS order_items (
     item_ref TEXT PRIMARY KEY, order_ref TEXT NOT NULL, position INTEGER NOT NULL,
     data TEXT NOT NULL, created_by TEXT NOT NULL, modified_by TEXT NOT NULL);

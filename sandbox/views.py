@@ -12,6 +12,7 @@ from sandbox.rows import (
     Guest,
     ItemFields,
     Order,
+    OrderChange,
     OrderItem,
     Rejection,
 )
@@ -65,9 +66,19 @@ def order_view(store: Store, order: Order) -> dict[str, Any]:
         "createdAt": order.created_at,
         "modifiedAt": order.modified_at,
         "statusHistory": [dataclasses.asdict(change) for change in store.orders.history(order.order_ref)],
+        "changes": [_change(change) for change in store.orders.changes(order.order_ref)],
         "orderItems": [item_view(store, item) for item in store.items.for_order(order.order_ref)],
         "extensions": {e.name: dict(e.data) for e in store.extensions.for_owner("order", order.order_ref)},
         "guest": guest_summary(store.guests.get(guest_ref) if guest_ref else None),
+    }
+
+
+def _change(change: OrderChange) -> dict[str, Any]:
+    return {
+        "api": change.api,
+        "at": change.at,
+        "action": change.action,
+        "fields": [camel(f) for f in change.fields],
     }
 
 

@@ -41,6 +41,10 @@ def test_correct_sequence_assembles_exactly_one_order(stream: StreamClient) -> N
     assert order["guest"]["email"] == "buyer@example.com"
     assert order["guest"]["guestType"] == "customer"
     assert [(h["status"], h["api"]) for h in order["statusHistory"]] == [("PURCHASED", "stream")]
+    assert [(c["api"], c["action"], c["fields"]) for c in order["changes"]] == [
+        ("stream", "create", []),
+        ("stream", "update", ["paymentType"]),
+    ]
     assert [r for r in stream.inspect("rejections")["items"] if r["browserId"] == browser] == []
 
 

@@ -133,3 +133,14 @@ def test_trim_keeps_the_newest_events(store: Store) -> None:
         )
     assert store.journal.trim_events(2) == 3
     assert [e.ref for e in store.journal.events()] == ["e3", "e4"]
+
+
+def test_change_log_names_the_api_and_the_changed_fields(store: Store) -> None:
+    order = store.orders.create(order_fields(), "stream", NOW)
+    store.orders.update(order.order_ref, {"payment_type": "Card"}, "stream", NOW)
+    store.orders.update(order.order_ref, {"status": "CANCELLED", "price": Decimal(0)}, "rest", NOW)
+    assert [(c.api, c.action, c.fields) for c in store.orders.changes(order.order_ref)] == [
+        ("stream", "create", ()),
+        ("stream", "update", ("payment_type",)),
+        ("rest", "update", ("status", "price")),
+    ]
