@@ -1,0 +1,138 @@
+"""Corrections sink and router: update-before-create window, fallbacks, routes to Stream / REST / Batch."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.corrections.conftest import EventBuilder
+from tests.unit.corrections.fakes import FakeRest
+from worker.cdp.rest_errors import OrderNotVisibleError
+from worker.cdp.rest_orders import RestOrderWriter
+from worker.events import Event
+from worker.mapping.corrections import Action, Route, RoutingPolicy, Upsert
+from worker.runtime.corrections_sink import CorrectionOptions, CorrectionsSink, OrderNeverAppearedError
+from worker.runtime.records import Record
+from worker.runtime.router_sink import CorrectionRate, RouterSink
+
+RECORD = Record(topic="t", partition=0, offset=1, key=b"k", value=b"{}", headers=(), timestamp_ms=0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeBatch:
+    def __init__(self) -> None:
+        self.actions: list[Action] = []
+
+    async def submit(self, record: Record, action: Action) -> None:
+        self.actions.append(action)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class FakeStream:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def process(self, record: Record, event: Event) -> None:
+        self.events.append(event)
+
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def sink(
+    rest: FakeRest, clock: Clock, fallback: str = "create", batch: FakeBatch | None = None
+) -> CorrectionsSink:
+    options = CorrectionOptions(wait_s=30.0, fallback=fallback)  # type: ignore[arg-type]  # test picks literals
+    return CorrectionsSink(RestOrderWriter(rest), options, batch=batch, clock=clock)
+
+
+async def test_a_correction_waits_for_its_order_then_the_fallback_creates_it(build: EventBuilder) -> None:
+    rest, clock = FakeRest(), Clock()
+    corrections = sink(rest, clock)
+    event = build("OrderUpdated")
+    for moment in (0.0, 10.0, 29.0):
+        clock.now = moment
+        with pytest.raises(OrderNotVisibleError):
+            await corrections.handle(RECORD, event, Route.REST)
+    clock.now = 31.0
+    await corrections.handle(RECORD, event, Route.REST)
+    assert [o["referenceId"] for o in rest.orders.values()] == ["DE-2026-000981"]
+
+
+async def test_the_order_appearing_within_the_window_is_corrected_not_recreated(build: EventBuilder) -> None:
+    rest, clock = FakeRest(), Clock()
+    corrections = sink(rest, clock)
+    with pytest.raises(OrderNotVisibleError):
+        await corrections.handle(RECORD, build("OrderUpdated"), Route.REST)
+    await corrections.handle(RECORD, build("OrderPlaced", **{"guest.anonymous": True}), Route.REST)
+    clock.now = 5.0
+    await corrections.handle(RECORD, build("OrderUpdated"), Route.REST)
+    assert len(rest.orders) == 1
+    assert next(iter(rest.orders.values()))["status"] == "CONFIRMED"
+
+
+async def test_dead_letter_fallback(build: EventBuilder) -> None:
+    rest, clock = FakeRest(), Clock()
+    corrections = sink(rest, clock, fallback="dead_letter")
+    with pytest.raises(OrderNotVisibleError):
+        await corrections.handle(RECORD, build("OrderCancelled"), Route.REST)
+    clock.now = 40.0
+    with pytest.raises(OrderNeverAppearedError):
+        await corrections.handle(RECORD, build("OrderCancelled"), Route.REST)
+    assert rest.orders == {}
+
+
+async def test_batch_fallback_sends_the_full_order_as_an_upsert(build: EventBuilder) -> None:
+    rest, clock, batch = FakeRest(), Clock(), FakeBatch()
+    corrections = sink(rest, clock, fallback="batch", batch=batch)
+    with pytest.raises(OrderNotVisibleError):
+        await corrections.handle(RECORD, build("OrderRefunded"), Route.REST)
+    clock.now = 40.0
+    await corrections.handle(RECORD, build("OrderRefunded"), Route.REST)
+    assert len(batch.actions) == 1
+    assert isinstance(batch.actions[0], Upsert)
+    assert rest.orders == {}
+
+
+async def test_a_deletion_of_an_order_that_never_appears_is_done_after_the_window(
+    build: EventBuilder,
+) -> None:
+    rest, clock = FakeRest(), Clock()
+    corrections = sink(rest, clock)
+    with pytest.raises(OrderNotVisibleError):
+        await corrections.handle(RECORD, build("OrderDeleted"), Route.REST)
+    clock.now = 31.0
+    await corrections.handle(RECORD, build("OrderDeleted"), Route.REST)
+    assert rest.writes == []
+
+
+async def test_router_sends_each_event_to_its_api(build: EventBuilder) -> None:
+    rest, stream, batch = FakeRest(), FakeStream(), FakeBatch()
+    router = RouterSink(stream, sink(rest, Clock(), batch=batch), RoutingPolicy())
+    await router.process(RECORD, build("OrderPlaced"))
+    await router.process(RECORD, build("OrderImported"))
+    await router.process(RECORD, build("OrderPlaced", **{"guest.tracking_refused": True}))
+    assert [e.event_type for e in stream.events] == ["OrderPlaced"]
+    assert len(batch.actions) == 1
+    assert len(rest.orders) == 1
+
+
+async def test_a_high_correction_rate_moves_rest_corrections_to_batch(build: EventBuilder) -> None:
+    clock, batch = Clock(), FakeBatch()
+    rate = CorrectionRate(threshold_per_s=0.25, window_s=4.0, clock=clock)
+    router = RouterSink(FakeStream(), sink(FakeRest(), clock, batch=batch), RoutingPolicy(), rate)
+    routes = [router.route(build("OrderUpdated")) for _ in range(2)]
+    assert routes == [Route.REST, Route.BATCH]
+    clock.now = 100.0
+    assert router.route(build("OrderUpdated")) is Route.REST
