@@ -26,7 +26,7 @@ demo: $(STAMP) ## Run the demo: embedded broker + CDP sandbox + worker + sample 
 	$(BIN)/cdp-worker demo $(DEMO_ARGS)
 
 test: $(STAMP) ## Run the unit and integration tests (starts its own broker and sandbox)
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=15 $(PYTEST_ARGS)
 
 unit: $(STAMP) ## Run the unit tests only
 	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
