@@ -11,6 +11,7 @@ import pytest
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import PARTITIONS, Topics, WorkerFactory
+from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import (
     order_problems,
     placed_orders,
@@ -42,7 +43,8 @@ def test_twenty_kill_9s_lose_and_duplicate_no_order(
     started = time.monotonic()
     for kill in range(KILLS):
         worker = start_worker(f"w{kill}", **FAST_GROUP)
-        time.sleep(rng.uniform(2.5, 5.0))  # a worker needs about 2.5 s to start, join and restore
+        wait_until_finished(worker, 1, timeout=60)  # kill while orders are being sent, not during start-up
+        time.sleep(rng.uniform(0.0, 1.5))
         worker.kill()
     progress_at_last_kill = committed_total(bootstrap, topics)
     last = start_worker("last", **FAST_GROUP)
