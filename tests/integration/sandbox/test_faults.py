@@ -77,14 +77,18 @@ def test_injected_faults_appear_at_their_configured_rates(
              ptimeout=0.01, timeout_ms=5000)  # fmt: skip
     total = 2000
     outcomes, retry_after = asyncio.run(_hammer(sandbox.url, total, concurrency=20))
-    assert sum(outcomes.values()) == total
-    for name, p in rates.items():
-        assert within_five_sigma(outcomes[name], total, p), (name, outcomes)
-    assert within_five_sigma(outcomes["401"], total, 1 - sum(rates.values())), outcomes
-    assert retry_after == {"1"}
     counts = rule_counts(client)
-    assert counts["requests"] == total
-    assert {name: counts.get(name, 0) for name in rates} == {name: outcomes[name] for name in rates}
+    assert (sum(outcomes.values()), counts["requests"]) == (total, total)
+    for name, p in rates.items():
+        assert within_five_sigma(counts.get(name, 0), total, p), (name, counts)
+    assert within_five_sigma(outcomes["401"], total, 1 - sum(rates.values())), outcomes
+    # What the client saw is exactly what was injected; only a slow ordinary answer on a loaded machine
+    # could add a client-side timeout, so that one count may exceed the injected one slightly.
+    assert {n: outcomes[n] for n in ("429", "500", "503", "drop")} == {
+        n: counts.get(n, 0) for n in ("429", "500", "503", "drop")
+    }
+    assert counts.get("timeout", 0) <= outcomes["timeout"] <= counts.get("timeout", 0) + total // 100
+    assert retry_after == {"1"}
 
 
 def test_dropped_connection_is_a_real_tcp_drop(client: httpx.Client, sandbox: RunningSandbox) -> None:
