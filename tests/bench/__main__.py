@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tests.bench import runtime
+from tests.bench import orderreport, orders, runtime
 from worker.embedded import running_broker
 
 
@@ -13,7 +13,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--runtime-records", type=int, default=200_000, help="records for the throughput run")
     parser.add_argument("--backlog-records", type=int, default=1_000_000, help="records for the memory run")
-    parser.add_argument("--only", choices=["runtime", "backlog"], default=None)
+    parser.add_argument("--orders", type=int, default=2000, help="orders per cell of the orders run")
+    parser.add_argument("--orders-cap-s", type=float, default=40.0, help="time cap of each orders run")
+    parser.add_argument(
+        "--no-stacks", action="store_true", help="skip the raw client's HTTP stack comparison"
+    )
+    parser.add_argument("--only", choices=["runtime", "backlog", "orders", "stacks"], default=None)
     args = parser.parse_args()
     external = os.environ.get("CDPW_KAFKA_BOOTSTRAP_SERVERS")
     with running_broker() as broker:
@@ -26,6 +31,18 @@ def main() -> None:
             figures = runtime.run(bootstrap, args.backlog_records)
             print(f"memory with a {args.backlog_records:,}-record backlog (CDPW_MAX_IN_FLIGHT=1000):")
             _print(figures)
+        _orders(bootstrap, args)
+
+
+def _orders(bootstrap: str, args: argparse.Namespace) -> None:
+    options = orders.OrdersOptions(orders=args.orders, cap_s=args.orders_cap_s)
+    if args.only in (None, "orders"):
+        orderreport.print_preamble(options)
+        orderreport.print_targets(orders.run(bootstrap, options, orderreport.print_cell))
+    if args.only == "stacks" or (args.only is None and not args.no_stacks):
+        orderreport.print_stacks(orders.compare_stacks(options))
+    if args.only in (None, "orders", "stacks"):
+        orderreport.print_caveat()
 
 
 def _print(figures: dict[str, float]) -> None:
