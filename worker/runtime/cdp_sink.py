@@ -126,6 +126,12 @@ class CdpSink:
                 await self._run(call)
                 return
             except UnknownBrowserError:
+                if self._ordered(call):
+                    # Starting over would send CHECKOUT again on a new browser: a second order.
+                    log.warning("browser lost after its order was created; rest of the plan dropped",
+                                extra={"event_id": event.event_id})  # fmt: skip
+                    await self._finish(call, event.event_id)
+                    return
                 if attempt == BROWSER_ATTEMPTS:
                     raise
                 self._retire_browser(call)
@@ -238,6 +244,10 @@ class CdpSink:
     @property
     def _idle(self) -> float:
         return self._options.session_idle_s
+
+    @staticmethod
+    def _ordered(call: _Call) -> bool:
+        return call.progress.running is not None and call.progress.running.ordered
 
     @staticmethod
     def _done(call: _Call) -> int:

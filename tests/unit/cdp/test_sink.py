@@ -237,3 +237,13 @@ async def test_a_checkout_cdp_surely_did_not_get_is_retried_without_asking(clock
         await sink.process(record(0), event("OrderPlaced"))
     await sink.process(record(0), event("OrderPlaced"))
     assert (stream.events(), probe.asked) == (ORDER_FLOW, [])
+
+
+async def test_a_browser_lost_after_its_order_was_created_does_not_create_it_again(clock: Clock) -> None:
+    stream, state = FakeStream(), FakeState()
+    stream.on_send = lambda step: stream.unknown.add("new-1") if step.name == "CHECKOUT" else None
+    sink = await fresh(stream, state, clock)
+    await sink.process(record(0), event("OrderPlaced"))
+    assert stream.events() == ORDER_FLOW[:7]
+    assert stream.browsers == 1
+    assert from_bytes(state.tables[0]["C-1"]).offsets == {"orders:0": 0}
