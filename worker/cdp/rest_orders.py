@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from worker.cdp.rest_errors import OrderNotVisibleError
-from worker.mapping.corrections import Delete, ItemDoc, Upsert
+from worker.mapping.corrections import Delete, ItemDoc, OrderDoc, Upsert
 
 log = logging.getLogger("worker.cdp.rest")
 
@@ -107,6 +107,11 @@ class RestOrderWriter:
             await self._rest.create_contact(order["ref"], doc.contact)
         await self._items(order["ref"], doc.items, fresh)
         await self.extension("orders", order["ref"], doc.extensions, fresh)
+
+    async def exists(self, doc: OrderDoc) -> bool:
+        """Whether CDP holds the order (same ``referenceId``, ``orderedAt`` within 2 days)."""
+        found = await self._rest.find_orders(doc.reference_id)
+        return bool(matching(found, doc.ordered_at, SAME_ORDER_WINDOW))
 
     async def delete(self, action: Delete) -> int:
         """Delete the matching orders (``orderedAt`` within 24 h); the number deleted."""

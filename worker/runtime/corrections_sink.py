@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from worker.cdp.rest import RestClient, rest_http_client
-from worker.cdp.rest_errors import OrderNotVisibleError
+from worker.cdp.rest_errors import BatchRejectedError, OrderNotVisibleError
 from worker.cdp.rest_orders import RestOrderWriter
 from worker.config import Settings
 from worker.errors import ConfigurationError, PermanentError
@@ -42,6 +42,11 @@ class BatchPort(Protocol):
     async def submit(self, record: Record, action: Action) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+def _batch_can_carry(action: Action) -> bool:
+    """Batch orders need a contact: an anonymous guest's order goes over REST instead."""
+    return not isinstance(action, Upsert) or action.order.contact is not None
 
 
 class OrderNeverAppearedError(PermanentError):
@@ -86,10 +91,10 @@ class CorrectionsSink:
     async def handle(self, record: Record, event: Event, route: Route) -> None:
         """Apply ``event``'s action over ``route`` (REST or Batch); raises to decide the record's fate."""
         action = action_for(event, self._options.default_pos)
-        if route is Route.BATCH:
-            await self._to_batch(record, action)
-            return
-        await self._rest(record, action, event.event_id)
+        if route is Route.BATCH and _batch_can_carry(action):
+            await self._to_batch(record, action, event.event_id)
+        else:
+            await self._rest(record, action, event.event_id)
         self._first_miss.pop(event.event_id, None)
 
     async def _rest(self, record: Record, action: Action, event_id: str) -> None:
@@ -131,12 +136,32 @@ class CorrectionsSink:
             return
         await self._writer.upsert(full, create=True)
 
-    async def _to_batch(self, record: Record, action: Action) -> None:
+    async def _to_batch(self, record: Record, action: Action, event_id: str) -> None:
         if self._batch is None:
-            raise ConfigurationError(
-                "CDPW_ROUTE_*: Batch route chosen but the Batch uploader is not available"
+            raise ConfigurationError("CDPW_ROUTE_*: Batch route chosen but no Batch uploader is available")
+        if isinstance(action, Upsert) and not action.create and not await self._visible(action, event_id):
+            await self._fallback(record, action, event_id)
+            return
+        try:
+            await self._batch.submit(record, action)
+        except BatchRejectedError as exc:
+            if not (isinstance(action, Delete) and exc.status == 404):
+                raise
+            log.info(
+                "Batch delete found no order (already deleted)", extra={"reference_id": action.reference_id}
             )
-        await self._batch.submit(record, action)
+
+    async def _visible(self, action: Upsert, event_id: str) -> bool:
+        """Whether the correction's order is in CDP; raises while the wait window runs.
+
+        A Batch upsert of a missing order would insert it, and the Stream creation still in flight
+        would then make a second one: the order is looked up (REST) first.
+        """
+        if await self._writer.exists(action.order):
+            return True
+        if not self._waited_long_enough(event_id):
+            raise OrderNotVisibleError(f"order {action.order.reference_id} is not in CDP yet")
+        return False
 
     async def assigned(self, partitions: list[tuple[str, int]]) -> None:  # noqa: ARG002  (no state to restore)
         return None

@@ -13,6 +13,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
+
+from worker.cdp.batch import BatchOptions, BatchUploader
+from worker.cdp.batch_api import BatchApi
+from worker.cdp.rest import rest_http_client
 from worker.config import Settings
 from worker.events import Event
 from worker.mapping.corrections import Route, RoutingPolicy, is_correction, route_for
@@ -90,9 +95,25 @@ def routing_policy(settings: Settings, batch_available: bool) -> RoutingPolicy:
     )
 
 
+def build_batch_uploader(settings: Settings, metrics: Metrics) -> BatchUploader:
+    """The Batch uploader with its two HTTP clients (Basic-authenticated API, bare pre-signed URLs)."""
+    token = settings.cdp_api_token.get_secret_value()
+    http = rest_http_client(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s, 4)
+    upload = httpx.AsyncClient(timeout=httpx.Timeout(max(settings.cdp_timeout_s, 120.0)))
+    options = BatchOptions(
+        max_records=settings.batch_max_records,
+        max_bytes=settings.batch_max_bytes,
+        max_age_s=settings.batch_max_age_s,
+        poll_base_s=settings.batch_poll_base_s,
+        poll_max_s=settings.batch_poll_max_s,
+        timeout_s=settings.batch_timeout_s,
+    )
+    return BatchUploader(BatchApi(http, upload), options, metrics)
+
+
 def build_router_sink(settings: Settings, metrics: Metrics, stream: Sink) -> RouterSink:
     """The router around the Stream sink ``stream`` and a new corrections sink (no I/O yet)."""
-    batch = None
+    batch = build_batch_uploader(settings, metrics)
     corrections = build_corrections_sink(settings, metrics, batch)
     threshold = settings.correction_batch_threshold_per_s
     rate = CorrectionRate(threshold) if threshold > 0 else None

@@ -40,10 +40,19 @@ def test_sandbox_state_equals_the_model_after_200_orders_with_corrections(
     kinds = {event["event_type"] for _, event in traffic}
     assert {"OrderPlaced", "OrderUpdated", "OrderCancelled", "OrderRefunded", "OrderDeleted"} <= kinds
     produce_json(producer(bootstrap), topics.source, traffic)
-    worker = start_worker()
+    # Deletions and imports through Batch; corrections through REST, moving to Batch whenever more
+    # than 3 per second arrive: every route carries part of the traffic.
+    worker = start_worker(CDPW_ROUTE_DELETIONS="batch", CDPW_CORRECTION_BATCH_THRESHOLD_PER_S="3")
     wait_until_finished(worker, len(traffic), timeout=120)
     assert worker.metric("cdpw_records_finished_total", outcome="dead_letter") == 0, worker.tail()
     problems = state_problems(expected_state(traffic), actual_state(sandbox_orders(sandbox.url)))
     assert problems == [], problems[:20]
-    assert worker.metric("cdpw_cdp_requests_total", api="rest") > 0
+    assert worker.metric("cdpw_cdp_requests_total", api="rest", step="replace_order") > 0
     assert worker.metric("cdpw_cdp_requests_total", api="stream", step="CHECKOUT") > 0
+    assert worker.metric("cdpw_batch_uploads_total", status="success") > 0
+    assert worker.metric("cdpw_batch_records_total", status="rejected") == 0
+    print(
+        f"records {len(traffic)}: batch records {worker.metric('cdpw_batch_records_total'):.0f} in "
+        f"{worker.metric('cdpw_batch_uploads_total'):.0f} files, REST requests "
+        f"{worker.metric('cdpw_cdp_requests_total', api='rest'):.0f}"
+    )
