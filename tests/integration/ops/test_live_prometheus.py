@@ -1,15 +1,17 @@
 """A real Prometheus scrapes a real worker under traffic; every dashboard and alert query finds its data.
 
-One module-scoped stack (embedded broker, ``python -m worker run`` with the log sink, sample and poison
-events produced continuously, Prometheus on loopback with the chart's rendered alert rules) serves
-all tests here. This proves that no panel is empty and no alert is blind because of a wrong metric
-name or label, and that the worker's exposition passes ``promtool check metrics``.
+One module-scoped stack (embedded broker; the CDP sandbox injecting some 429s and 5xx; ``python -m
+worker run`` with the cdp sink; sample and poison events produced continuously; Prometheus on loopback
+with the chart's rendered alert rules) serves all tests here. This proves that no panel is empty and
+no alert is blind because of a wrong metric name or label, and that the worker's exposition passes
+``promtool check metrics``.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ import httpx
 import pytest
 import yaml
 
+from sandbox.testing import RunningSandbox, start_sandbox_process
 from tests.integration.ops.prometheus import PrometheusServer
 from tests.ops.dashboard import targets
 from tests.ops.promql import selectors, substitute
@@ -28,12 +31,26 @@ from tests.support.worker_process import WorkerProcess
 
 JOB = f"{RELEASE}-cdp-worker"  # the job the chart's rules select (the Service name)
 POISON = b"{not json"
+# Some throttling and server errors, so retry, 429 and error-ratio panels show real values.
+FAULTS = [{"api": "*", "p429": 0.05, "retry_after": 1, "p503": 0.05}]
 
 
 @dataclass(frozen=True)
 class Stack:
     worker: WorkerProcess
     prometheus: PrometheusServer
+
+
+def _worker_env(bootstrap: str, sandbox: RunningSandbox, suffix: str) -> dict[str, str]:
+    return {
+        "CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "CDPW_KAFKA_TOPICS": f"live-{suffix}",
+        "CDPW_DLQ_TOPIC": f"live-dlq-{suffix}", "CDPW_STATE_TOPIC": f"live-state-{suffix}",
+        "CDPW_KAFKA_GROUP_ID": f"live-{suffix}", "CDPW_SINK": "cdp", "CDPW_CDP_BASE_URL": sandbox.url,
+        "CDPW_CDP_CLIENT_KEY": sandbox.client_key, "CDPW_CDP_API_TOKEN": sandbox.api_token,
+        "CDPW_CDP_TIMEOUT_S": "5", "CDPW_RETRY_BASE_S": "0.05", "CDPW_RETRY_MAX_S": "1",
+        # Corrections of orders that never arrive wait this long; a short stop keeps the teardown short.
+        "CDPW_CORRECTION_WAIT_S": "2", "CDPW_DRAIN_TIMEOUT_S": "3",
+    }  # fmt: skip
 
 
 def _events() -> list[tuple[str, bytes]]:
@@ -58,17 +75,23 @@ def _traffic(bootstrap: str, topic: str, stop: threading.Event) -> None:
             return
 
 
+def _stop(worker: WorkerProcess) -> None:
+    """SIGTERM; this stack checks metrics, not shutdown, so a slow stop ends with SIGKILL."""
+    try:
+        worker.terminate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
 @pytest.fixture(scope="module")
 def stack(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     directory = tmp_path_factory.mktemp("live-prometheus")
     suffix = uuid.uuid4().hex[:8]
-    source, dlq = f"live-{suffix}", f"live-dlq-{suffix}"
-    create_topics(bootstrap, (source, 3), (dlq, 1))
-    env = {"CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "CDPW_KAFKA_TOPICS": source, "CDPW_DLQ_TOPIC": dlq,
-           "CDPW_KAFKA_GROUP_ID": f"live-{suffix}", "CDPW_SINK": "log"}  # fmt: skip
-    worker = WorkerProcess(env=env, log_path=directory / "worker.log").start()
+    create_topics(bootstrap, (f"live-{suffix}", 3), (f"live-dlq-{suffix}", 1))
+    sandbox = start_sandbox_process(directory, fault=FAULTS, fault_seed=7)
+    worker = WorkerProcess(_worker_env(bootstrap, sandbox, suffix), directory / "worker.log").start()
     stop = threading.Event()
-    traffic = threading.Thread(target=_traffic, args=(bootstrap, source, stop), daemon=True)
+    traffic = threading.Thread(target=_traffic, args=(bootstrap, f"live-{suffix}", stop), daemon=True)
     rules = directory / "cdp-worker-rules.yaml"
     rules.write_text(yaml.safe_dump(rendered_rules()), encoding="utf-8")
     prometheus = PrometheusServer(directory, JOB, [f"127.0.0.1:{worker.port}"], [rules])
@@ -81,7 +104,8 @@ def stack(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         stop.set()
         prometheus.stop()
-        worker.terminate()
+        _stop(worker)
+        sandbox.stop()
         traffic.join(15)
 
 
@@ -123,7 +147,7 @@ def test_prometheus_evaluates_every_rule_without_error(stack: Stack) -> None:
 def test_poison_records_fire_the_dead_letter_alert_and_nothing_pages(stack: Stack) -> None:
     firing = stack.prometheus.wait_for('ALERTS{alertname="CdpWorkerDeadLetters", alertstate="firing"}')
     assert firing, stack.prometheus.api("alerts")
-    assert {series["metric"]["stage"] for series in firing} == {"decode"}
+    assert "decode" in {series["metric"]["stage"] for series in firing}
     paging = stack.prometheus.query('ALERTS{severity="critical", alertstate="firing"}')
     assert paging == [], paging
 
