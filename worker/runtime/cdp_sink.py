@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from worker.cdp import progress as prog
 from worker.cdp.errors import StreamTransientError, UnknownBrowserError
 from worker.cdp.orders_probe import order_probe
-from worker.cdp.stream import StreamClient, stream_http_client
+from worker.cdp.stream import StreamClient, stream_http_clients
 from worker.config import Settings
 from worker.events import Event, field_value
 from worker.mapping import MappingOptions, plan_for
@@ -283,7 +283,7 @@ def _read(key: str, raw: bytes) -> prog.Progress:
 
 def build_cdp_sink(settings: Settings, metrics: Metrics, kafka: dict[str, Any]) -> CdpSink:
     """The CDP sink with its Stream client and state store, wired from the settings (no I/O yet)."""
-    http = stream_http_client(settings.cdp_base_url, settings.cdp_timeout_s, settings.cdp_max_connections)
+    http = stream_http_clients(settings.cdp_base_url, settings.cdp_timeout_s, settings.cdp_max_connections)
     stream = StreamClient(http, settings.cdp_client_key, metrics)
     store = StateStore(kafka, settings.state_topic, settings.kafka_topics, settings.kafka_group_id)
     mapping = MappingOptions(

@@ -60,7 +60,7 @@ def start_worker(
             "CDPW_SINK": "cdp", "CDPW_CDP_BASE_URL": sandbox.url, "CDPW_CDP_CLIENT_KEY": sandbox.client_key,
             "CDPW_CDP_API_TOKEN": sandbox.api_token,
             "CDPW_CDP_TIMEOUT_S": "5", "CDPW_RETRY_BASE_S": "0.05", "CDPW_RETRY_MAX_S": "2",
-            "CDPW_MAX_CONCURRENCY": "50", "CDPW_CDP_MAX_CONNECTIONS": "16",
+            "CDPW_MAX_CONCURRENCY": "50",
         }  # fmt: skip
         worker = WorkerProcess(env={**base, **env}, log_path=tmp_path / f"{name}.log").start()
         started.append(worker)

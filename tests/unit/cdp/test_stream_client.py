@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from worker.cdp import errors
-from worker.cdp.stream import StreamClient
+from worker.cdp.stream import StreamClient, stream_http_clients
 from worker.errors import Fate, fate_of
 from worker.metrics import Metrics, create_metrics
 from worker.plans import Step, StreamContext, StreamEvent
@@ -29,7 +29,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def client_with(handler: Handler) -> tuple[StreamClient, Metrics]:
     metrics = create_metrics(CollectorRegistry())
     http = httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(handler))
-    return StreamClient(http, "key/1", metrics), metrics
+    return StreamClient([http], "key/1", metrics), metrics
 
 
 def answer(status: int, body: bytes = b'{"status":"OK","version":"1.2"}', **headers: str) -> Handler:
@@ -154,3 +154,33 @@ async def test_transport_failures_are_retried_and_say_whether_cdp_may_have_acted
     assert caught.value.maybe_applied is maybe_applied
     assert fate_of(caught.value) is Fate.RETRY
     assert metrics.cdp_requests.labels(api="stream", step="ADD", status_class="error")._value.get() == 1
+
+
+async def test_a_browser_always_uses_the_same_small_pool_and_browsers_spread_over_pools() -> None:
+    seen: list[list[str]] = [[], [], []]
+
+    def recording(index: int) -> Handler:
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen[index].append(
+                orjson.loads(parse_qs(urlsplit(str(request.url)).query)["message"][0])["browser_id"]
+            )
+            return httpx.Response(201, json={"status": "OK"})
+
+        return handler
+
+    pools = [httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(recording(i)))
+             for i in range(3)]  # fmt: skip
+    client = StreamClient(pools, "key", create_metrics(CollectorRegistry()))
+    for n in range(30):
+        await client.send(ADD, CONTEXT, f"b-{n % 10}")
+    owners = {
+        browser: [i for i in range(3) if browser in seen[i]] for browser in {f"b-{n}" for n in range(10)}
+    }
+    assert all(len(pools_used) == 1 for pools_used in owners.values())
+    assert sum(1 for requests in seen if requests) > 1
+
+
+def test_pools_are_small_and_add_up_to_the_connection_limit() -> None:
+    pools = stream_http_clients("https://cdp.test", 5.0, 10)
+    assert len(pools) == 3
+    assert len(stream_http_clients("https://cdp.test", 5.0, 1)) == 1
