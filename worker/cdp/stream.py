@@ -33,15 +33,17 @@ RETRYABLE_4XX = frozenset({408, 429})
 POOL_SIZE = 4
 
 
-def stream_http_clients(base_url: str, timeout_s: float, max_connections: int) -> list[httpx.AsyncClient]:
-    """Keep-alive pools of :data:`POOL_SIZE` connections, ``max_connections`` in all (at least one pool)."""
-    pools = max(1, -(-max_connections // POOL_SIZE))
-    limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
+def stream_http_client(base_url: str, timeout_s: float, max_connections: int) -> httpx.AsyncClient:
+    """One keep-alive pool of ``max_connections`` connections, one timeout per request."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     timeout = httpx.Timeout(timeout_s, pool=max(timeout_s, 30.0))
-    return [
-        httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits, follow_redirects=False)
-        for _ in range(pools)
-    ]
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits, follow_redirects=False)
+
+
+def stream_http_clients(base_url: str, timeout_s: float, max_connections: int) -> list[httpx.AsyncClient]:
+    """Pools of :data:`POOL_SIZE` connections, ``max_connections`` in all (at least one pool)."""
+    pools = max(1, -(-max_connections // POOL_SIZE))
+    return [stream_http_client(base_url, timeout_s, POOL_SIZE) for _ in range(pools)]
 
 
 def status_class(status: int) -> str:
