@@ -95,7 +95,7 @@ def routing_policy(settings: Settings, batch_available: bool) -> RoutingPolicy:
     )
 
 
-def build_batch_uploader(settings: Settings, metrics: Metrics) -> BatchUploader:
+def build_batch_uploader(settings: Settings, metrics: Metrics | None) -> BatchUploader:
     """The Batch uploader with its two HTTP clients (Basic-authenticated API, bare pre-signed URLs)."""
     token = settings.cdp_api_token.get_secret_value()
     http = rest_http_client(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s, 4)
