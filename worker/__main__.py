@@ -1,4 +1,4 @@
-"""``cdp-worker`` command line: run, sandbox, demo, produce, dlq, check."""
+"""``cdp-worker`` command line: run, sandbox, demo, produce, dlq, backfill, check."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def _demo(args: argparse.Namespace, _rest: list[str]) -> int:
     return demo(keep_running=args.keep_running)
 
 
+def _backfill(args: argparse.Namespace, _rest: list[str]) -> int:
+    from worker.tools.backfill import backfill  # noqa: PLC0415
+
+    return backfill(args.file, args.rejected)
+
+
 def _dlq(args: argparse.Namespace, _rest: list[str]) -> int:
     from worker.tools.dlq import dlq  # noqa: PLC0415
 
@@ -82,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--dry-run", action="store_true", help="replay: show what would be sent")
     dlq.add_argument("--max-replays", type=int, default=3, help="replay: skip letters replayed this often")
     dlq.set_defaults(fn=_dlq)
+    backfill = sub.add_parser("backfill", help="send historical orders from a JSON-lines file via Batch")
+    backfill.add_argument("--file", required=True, help="JSON-lines file, one order event per line")
+    backfill.add_argument("--rejected", default=None, help="write rejected lines and reasons to this file")
+    backfill.set_defaults(fn=_backfill)
     sub.add_parser(
         "check", help="validate the configuration and reach the broker, registry and CDP"
     ).set_defaults(fn=_check)
