@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.integration.runtime.conftest import Topics, WorkerFactory
-from tests.support.kafka import example, read_all
+from tests.support.kafka import example, headers_of, read_all
 from tests.support.registry import start_registry
 from worker.codec import build_decoder
 from worker.config import DEFAULT_SCHEMA_DIR
@@ -48,7 +48,9 @@ def test_produce_encodes_each_line_in_the_wire_format_keyed_by_the_field(
         assert f"{source}:4:" in done.stderr
         decoder = build_decoder("avro-registry", DEFAULT_SCHEMA_DIR, url)
         messages = read_all(bootstrap, topics.source, expected=3, timeout=20)
-        decoded = {decoder.decode(m.value(), m.headers()).event_type: m.key() for m in messages}
+        decoded = {
+            decoder.decode(m.value(), list(headers_of(m).items())).event_type: m.key() for m in messages
+        }
         customers = [line["guest"]["customer_id"] for line in lines]
         assert decoded == {
             kind: customer.encode() if customer else None
