@@ -41,7 +41,20 @@ class PrometheusServer:
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for_port("127.0.0.1", self.port, timeout=15.0)
+        self._wait_ready(15.0)
         return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        """The port opens before the API serves: wait for ``/-/ready`` (about 0.1 s)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/-/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"prometheus not ready after {timeout}s\n{self.log_tail()}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

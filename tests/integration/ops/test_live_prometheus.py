@@ -160,3 +160,14 @@ def test_throughput_outcomes_and_lag_reflect_the_traffic(stack: Stack) -> None:
     assert {series["metric"]["outcome"] for series in outcomes} == {"done", "dead_letter"}
     partitions = prometheus.wait_for(f'cdpw_consumer_lag_records{{job="{JOB}"}}')
     assert len({series["metric"]["partition"] for series in partitions}) == 3
+
+
+def test_cdp_panels_see_requests_latencies_and_throttling(stack: Stack) -> None:
+    prometheus = stack.prometheus
+    apis = prometheus.wait_for(f'sum by (api) (cdpw_cdp_requests_total{{job="{JOB}"}}) > 0')
+    assert "stream" in {series["metric"]["api"] for series in apis}
+    latency = prometheus.wait_for(f'sum(cdpw_cdp_request_duration_seconds_count{{job="{JOB}"}}) > 0')
+    assert latency, "no CDP request latency observed"
+    assert prometheus.wait_for(f'sum(cdpw_retries_total{{job="{JOB}", reason="throttled"}}) > 0'), (
+        "no 429 retry"
+    )
