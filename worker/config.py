@@ -2,8 +2,9 @@
 
 Every knob has a default and a one-line description; the Helm chart's ``values.yaml`` carries the same
 names. A bad value fails at start with a message naming the variable (:func:`load_settings`).
-Secrets (``CDPW_CDP_API_TOKEN``, ``CDPW_KAFKA_SASL_PASSWORD``) may also be read from files
-(``CDPW_CDP_API_TOKEN_FILE``...), and are redacted in ``repr``.
+Secrets (``CDPW_CDP_API_TOKEN``, ``CDPW_KAFKA_SASL_PASSWORD``,
+``CDPW_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET``) may also be read from files (``CDPW_CDP_API_TOKEN_FILE``...),
+and are redacted in ``repr``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,31 @@ class Settings(BaseSettings):
     kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password (secret).")
     kafka_ssl_ca_location: str = Field(
         "", description="CA bundle for Kafka TLS; empty uses the system store."
+    )
+    kafka_sasl_oauthbearer_token_endpoint_url: str = Field(
+        "", description="OAUTHBEARER: the OIDC token endpoint (client-credentials grant)."
+    )
+    kafka_sasl_oauthbearer_client_id: str = Field("", description="OAUTHBEARER: the OIDC client id.")
+    kafka_sasl_oauthbearer_client_secret: SecretStr = Field(
+        SecretStr(""), description="OAUTHBEARER: the OIDC client secret (secret)."
+    )
+    kafka_sasl_oauthbearer_scope: str = Field("", description="OAUTHBEARER: scope to request; empty: none.")
+
+    # Security: personal data in logs and input limits (worker.redact, worker.limits)
+    log_pii: bool = Field(
+        False, description="Log emails and names in clear (debugging only); otherwise they are hashed."
+    )
+    max_value_bytes: int = Field(
+        1_048_576, ge=1, description="Largest record value accepted; larger ones are dead-lettered (limit)."
+    )
+    max_order_lines: int = Field(
+        500, ge=1, description="Most lines an order or cart event may carry; more are dead-lettered (limit)."
+    )
+    max_extension_keys: int = Field(
+        50, ge=0, description="Most extension keys of an order or line; more are dead-lettered (limit)."
+    )
+    max_string_length: int = Field(
+        4096, ge=1, description="Longest string field of an event; longer ones are dead-lettered (limit)."
     )
 
     # Input decoding and ordering
@@ -199,7 +225,7 @@ def parse_delay_ms(spec: str) -> tuple[float, float]:
     return bounds
 
 
-_SECRET_FILES = ("cdp_api_token", "kafka_sasl_password")
+_SECRET_FILES = ("cdp_api_token", "kafka_sasl_password", "kafka_sasl_oauthbearer_client_secret")
 
 
 def _secret_file_overrides(environ: Mapping[str, str]) -> dict[str, str]:
