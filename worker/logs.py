@@ -23,6 +23,8 @@ class JsonFormatter(logging.Formatter):
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and redacted) by worker.redact.RedactingFilter
+            line["exc"] = record.exc_text
         return json.dumps(line, default=str)
 
 
