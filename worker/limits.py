@@ -1,0 +1,133 @@
+"""Input limits: records too large or too wide for the worker are dead-lettered before any mapping.
+
+A :class:`LimitedDecoder` wraps the wire-format decoder. It refuses a value longer than
+``max_value_bytes`` before parsing it, then walks the decoded event and refuses one whose line
+tuples (``lines``, ``remaining_lines``) hold more than ``max_order_lines`` entries, whose
+``extensions`` mappings hold more than ``max_extension_keys`` keys, or whose strings (extension
+keys and values included) exceed ``max_string_length`` characters. Every refusal is a
+:class:`LimitError` (reason ``limit``, stage ``limits``) whose message names the field, the size
+and the limit, so the dead letter says what to fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from worker.codec import Decoder
+from worker.errors import PermanentError
+from worker.events import Event
+
+Headers = Sequence[tuple[str, bytes | None]]
+
+
+class LimitError(PermanentError):
+    """The record exceeds an input limit; it can never succeed as it is."""
+
+    reason = "limit"
+    stage = "limits"
+
+    def __init__(self, message: str, path: str = "") -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a record must respect (from ``CDPW_MAX_*``)."""
+
+    max_value_bytes: int = 1_048_576
+    max_order_lines: int = 500
+    max_extension_keys: int = 50
+    max_string_length: int = 4096
+
+
+#: Names of event fields that hold order or cart lines.
+LINE_FIELDS = frozenset({"lines", "remaining_lines"})
+
+
+def check_value(value: bytes | None, limits: Limits) -> None:
+    """Raise :class:`LimitError` when the raw value is larger than allowed."""
+    size = len(value or b"")
+    if size > limits.max_value_bytes:
+        raise LimitError(f"value of {size} bytes exceeds the limit of {limits.max_value_bytes} bytes")
+
+
+def check_event(event: object, limits: Limits) -> None:
+    """Raise :class:`LimitError` for the first field of ``event`` that breaks a limit."""
+    for problem in _problems(event, "", limits):
+        raise LimitError(*problem)
+
+
+Problem = tuple[str, str]
+
+
+def _problems(value: object, path: str, limits: Limits) -> Iterator[Problem]:
+    for kind, walk in _WALKS:
+        if isinstance(value, kind):
+            yield from walk(value, path, limits)
+            return
+
+
+def _walk_string(value: object, path: str, limits: Limits) -> Iterator[Problem]:
+    assert isinstance(value, str)
+    if len(value) > limits.max_string_length:
+        yield f"string of {len(value)} characters exceeds the limit of {limits.max_string_length}", path
+
+
+def _walk_dataclass(value: object, path: str, limits: Limits) -> Iterator[Problem]:
+    for item in dataclasses.fields(value):  # type: ignore[arg-type]  # dispatched by _AnyDataclass
+        child = getattr(value, item.name)
+        where = f"{path}.{item.name}" if path else item.name
+        if item.name in LINE_FIELDS and len(child) > limits.max_order_lines:
+            yield f"{len(child)} lines exceed the limit of {limits.max_order_lines}", where
+        if item.name == "extensions" and len(child) > limits.max_extension_keys:
+            yield f"{len(child)} extension keys exceed the limit of {limits.max_extension_keys}", where
+        yield from _problems(child, where, limits)
+
+
+def _walk_sequence(value: object, path: str, limits: Limits) -> Iterator[Problem]:
+    assert isinstance(value, tuple | list)
+    for index, child in enumerate(value):
+        yield from _problems(child, f"{path}[{index}]", limits)
+
+
+def _walk_mapping(value: object, path: str, limits: Limits) -> Iterator[Problem]:
+    assert isinstance(value, Mapping)
+    for key, child in value.items():
+        yield from _problems(key, f"{path} key", limits)
+        yield from _problems(child, f"{path}.{key}", limits)
+
+
+class _IsDataclass(type):
+    def __instancecheck__(cls, instance: object) -> bool:
+        return dataclasses.is_dataclass(instance) and not isinstance(instance, type)
+
+
+class _AnyDataclass(metaclass=_IsDataclass):
+    """``isinstance(x, _AnyDataclass)``: ``x`` is a dataclass instance."""
+
+
+_WALKS: tuple[tuple[type, Callable[[object, str, Limits], Iterator[Problem]]], ...] = (
+    (str, _walk_string),
+    (_AnyDataclass, _walk_dataclass),
+    (tuple, _walk_sequence),
+    (list, _walk_sequence),
+    (Mapping, _walk_mapping),
+)
+
+
+class LimitedDecoder:
+    """A :class:`~worker.codec.Decoder` that enforces :class:`Limits` around another decoder."""
+
+    def __init__(self, inner: Decoder, limits: Limits) -> None:
+        self._inner = inner
+        self._limits = limits
+
+    def decode(self, value: bytes | None, headers: Headers | None) -> Event:
+        """The inner decoder's event; :class:`LimitError` when the value or the event is out of bounds."""
+        check_value(value, self._limits)
+        event = self._inner.decode(value, headers)
+        check_event(event, self._limits)
+        return event

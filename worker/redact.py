@@ -1,0 +1,150 @@
+"""Log redaction: secrets never reach a log line; personal data reaches it only hashed.
+
+:class:`Redactor` rewrites text: every configured secret (and its URL-encoded form) becomes
+``***``; emails (plain or URL-encoded, as in Stream query strings) and the values of personal
+fields in JSON or Python-repr text (``"firstname": "Zoë"``, ``%22lastname%22%3A%22…``) become
+``pii:<first 12 hex of sha256>``, so equal values still correlate across lines. With
+``hash_pii=False`` (``CDPW_LOG_PII=true``, debugging only) personal data stays in clear; secrets
+are redacted regardless.
+
+:class:`RedactingFilter` applies it to a log record's message, arguments, extra fields,
+exception text and stack, so it covers third-party loggers (httpx logs request URLs) when it is
+installed on the handler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from pydantic import SecretStr
+
+MASK = "***"
+#: Field names whose values are personal data (the commerce events' and CDP's spellings).
+PII_FIELDS = (
+    "email",
+    "first_name",
+    "firstname",
+    "firstName",
+    "last_name",
+    "lastname",
+    "lastName",
+    "phone",
+    "mobile",
+    "street",
+    "postal_code",
+    "dob",
+)
+#: The smallest secret that is masked; shorter ones would mask unrelated text.
+MIN_SECRET_LENGTH = 4
+
+_LOCAL = r"[A-Za-z0-9._+-]"
+# A local part starts after a non-local character or after a %XX escape (URL-encoded quote).
+_EMAIL = re.compile(
+    rf"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<![A-Za-z0-9._+%-])){_LOCAL}+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
+_KEYS = "|".join(PII_FIELDS)
+_JSON_FIELD = re.compile(rf"""(["'])({_KEYS})\1(\s*:\s*)(["'])(.*?)(?<!\\)\4""")
+_ENCODED_FIELD = re.compile(rf"(%22)({_KEYS})(%22(?:%3A|%3a|:)%22)(.*?)(%22)")
+
+
+def pii_hash(value: str) -> str:
+    """The stable stand-in of a personal value (emails compare case-insensitively)."""
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
+    return f"pii:{digest[:12]}"
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Rewrites text as described in the module docstring."""
+
+    secrets: tuple[str, ...] = ()
+    hash_pii: bool = True
+
+    @classmethod
+    def of(cls, secrets: Iterable[str], hash_pii: bool = True) -> Redactor:
+        """A redactor for the non-trivial ``secrets`` (and their URL-encoded forms), longest first."""
+        found = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
+        found |= {quote(s, safe="") for s in found}
+        return cls(tuple(sorted(found, key=len, reverse=True)), hash_pii)
+
+    def text(self, value: str) -> str:
+        """``value`` with secrets masked and, unless disabled, personal data hashed."""
+        for secret in self.secrets:
+            value = value.replace(secret, MASK)
+        if self.hash_pii:
+            value = _JSON_FIELD.sub(_hash_json_field, value)
+            value = _ENCODED_FIELD.sub(_hash_encoded_field, value)
+            value = _EMAIL.sub(lambda m: pii_hash(m.group(0).replace("%40", "@")), value)
+        return value
+
+    def field(self, name: str, value: object) -> object:
+        """An extra log field: personal fields hashed whole, other strings redacted as text."""
+        if not isinstance(value, str):
+            return value
+        if self.hash_pii and name in PII_FIELDS:
+            return pii_hash(value)
+        return self.text(value)
+
+
+def _hash_json_field(match: re.Match[str]) -> str:
+    quote_char, key, colon, value_quote, value = match.groups()
+    if value.startswith("pii:"):
+        return match.group(0)
+    return f"{quote_char}{key}{quote_char}{colon}{value_quote}{pii_hash(value)}{value_quote}"
+
+
+def _hash_encoded_field(match: re.Match[str]) -> str:
+    opening, key, middle, value, closing = match.groups()
+    return f"{opening}{key}{middle}{pii_hash(value.replace('%40', '@'))}{closing}"
+
+
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts every part of a log record that ends up in a line (install it on the handler)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite ``record`` in place; never drops it."""
+        redact = self.redactor.text
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD:
+                setattr(record, name, self._extra(name, value))
+        return True
+
+    def _extra(self, name: str, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return [self.redactor.field(name, item) for item in value]
+        return self.redactor.field(name, value)
+
+
+def settings_secrets(settings: object) -> list[str]:
+    """The values of every ``SecretStr`` field of a settings object."""
+    values = vars(settings).values() if hasattr(settings, "__dict__") else ()
+    return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
+
+def install(secrets: Iterable[str], hash_pii: bool, root: logging.Logger | None = None) -> RedactingFilter:
+    """Put a :class:`RedactingFilter` on every handler of ``root`` (default: the root logger)."""
+    found = RedactingFilter(Redactor.of(secrets, hash_pii))
+    for handler in (root or logging.getLogger()).handlers:
+        handler.addFilter(found)
+    return found
