@@ -13,10 +13,12 @@ from typing import Any
 from confluent_kafka import Producer
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
+from worker import redact
 from worker.codec import build_decoder
 from worker.config import Settings, parse_delay_ms
 from worker.errors import ConfigurationError
 from worker.health import HealthServer
+from worker.limits import LimitedDecoder, Limits
 from worker.metrics import Metrics, create_metrics
 from worker.retry import Backoff
 from worker.runtime.cdp_sink import build_cdp_sink
@@ -38,11 +40,29 @@ def kafka_common(settings: Settings) -> dict[str, Any]:
         "security.protocol": settings.kafka_security_protocol,
     }
     if "SASL" in settings.kafka_security_protocol:
-        conf["sasl.mechanism"] = settings.kafka_sasl_mechanism
-        conf["sasl.username"] = settings.kafka_sasl_username
-        conf["sasl.password"] = settings.kafka_sasl_password.get_secret_value()
+        conf.update(_sasl_conf(settings))
     if settings.kafka_ssl_ca_location:
         conf["ssl.ca.location"] = settings.kafka_ssl_ca_location
+    return conf
+
+
+def _sasl_conf(settings: Settings) -> dict[str, Any]:
+    """PLAIN and SCRAM log in with username and password; OAUTHBEARER fetches OIDC tokens itself."""
+    if settings.kafka_sasl_mechanism != "OAUTHBEARER":
+        return {
+            "sasl.mechanism": settings.kafka_sasl_mechanism,
+            "sasl.username": settings.kafka_sasl_username,
+            "sasl.password": settings.kafka_sasl_password.get_secret_value(),
+        }
+    conf = {
+        "sasl.mechanism": "OAUTHBEARER",
+        "sasl.oauthbearer.method": "oidc",
+        "sasl.oauthbearer.token.endpoint.url": settings.kafka_sasl_oauthbearer_token_endpoint_url,
+        "sasl.oauthbearer.client.id": settings.kafka_sasl_oauthbearer_client_id,
+        "sasl.oauthbearer.client.secret": settings.kafka_sasl_oauthbearer_client_secret.get_secret_value(),
+    }
+    if settings.kafka_sasl_oauthbearer_scope:
+        conf["sasl.oauthbearer.scope"] = settings.kafka_sasl_oauthbearer_scope
     return conf
 
 
@@ -127,8 +147,9 @@ class Worker:
         loop = asyncio.get_running_loop()
         settings = self.settings
         metrics = create_metrics(self.registry)
-        decoder = build_decoder(
-            settings.wire_format, settings.schema_dir, settings.schema_registry_url or None
+        decoder = LimitedDecoder(
+            build_decoder(settings.wire_format, settings.schema_dir, settings.schema_registry_url or None),
+            input_limits(settings),
         )
         poller = ProducerPoller(Producer(producer_conf(settings)))
         dead_letters = DeadLetterWriter(
@@ -178,6 +199,15 @@ def _engine_options(settings: Settings) -> EngineOptions:
     )
 
 
+def input_limits(settings: Settings) -> Limits:
+    return Limits(
+        max_value_bytes=settings.max_value_bytes,
+        max_order_lines=settings.max_order_lines,
+        max_extension_keys=settings.max_extension_keys,
+        max_string_length=settings.max_string_length,
+    )
+
+
 def _intake_options(settings: Settings) -> IntakeOptions:
     return IntakeOptions(
         topics=settings.kafka_topics,
@@ -199,3 +229,4 @@ async def _main(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stopping.set)
     return await worker.run()
+    redact.install(redact.settings_secrets(settings), hash_pii=not settings.log_pii)
