@@ -158,7 +158,7 @@ class Worker:
         sink = build_sink(settings, metrics)
         engine = Engine(decoder, sink, dead_letters, metrics, _engine_options(settings), self.fail)
         intake = Intake(consumer_conf(settings), _intake_options(settings), engine, metrics, loop, self.fail)
-        health = HealthServer(self.registry, lambda: (True, "alive"), lambda: self._ready(intake))
+        health = HealthServer(self.registry, lambda: (True, "alive"), lambda: self._ready(intake, engine))
         self.metrics_port = await health.start(settings.metrics_host, settings.metrics_port)
         log.info("worker started", extra={"metrics_port": self.metrics_port, "topics": settings.kafka_topics})
         poller.start()
@@ -167,9 +167,11 @@ class Worker:
         await self._shutdown(engine, intake, poller, health)
         return EXIT_OK if self.fatal is None else EXIT_FATAL
 
-    def _ready(self, intake: Intake) -> tuple[bool, str]:
+    def _ready(self, intake: Intake, engine: Engine) -> tuple[bool, str]:
         if self.stopping.is_set():
             return False, "stopping"
+        if not engine.accepting:
+            return False, f"circuit open for {', '.join(engine.breakers.open_apis())}"
         if not intake.assigned:
             return False, "no partitions assigned"
         return True, f"{len(intake.assigned)} partitions assigned"
@@ -196,6 +198,8 @@ def _engine_options(settings: Settings) -> EngineOptions:
         backoff=Backoff(settings.retry_base_s, settings.retry_max_s),
         retry_deadline_s=settings.retry_deadline_s,
         dlq_key_policy=settings.dlq_key_policy,
+        circuit_threshold=settings.circuit_failure_threshold,
+        circuit_open_s=settings.circuit_open_s,
     )
 
 
@@ -220,6 +224,7 @@ def _intake_options(settings: Settings) -> IntakeOptions:
 def run(settings: Settings) -> int:
     """Run the worker until SIGTERM/SIGINT or a fatal error; returns the exit code."""
     disable_created_metrics()  # type: ignore[no-untyped-call]  # shipped unannotated
+    redact.install(redact.settings_secrets(settings), hash_pii=not settings.log_pii)
     return asyncio.run(_main(settings))
 
 
@@ -229,4 +234,3 @@ async def _main(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stopping.set)
     return await worker.run()
-    redact.install(redact.settings_secrets(settings), hash_pii=not settings.log_pii)

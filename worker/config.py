@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         600.0, gt=0, description="How long a record may be retried before it is dead-lettered."
     )
 
+    circuit_failure_threshold: int = Field(
+        20, ge=1, description="Transient CDP failures in a row that open an API's circuit (intake pauses)."
+    )
+    circuit_open_s: float = Field(10.0, gt=0, description="How long an open circuit waits before a probe.")
+
     # Dead letters
     dlq_topic: str = Field("commerce-events.dlq", description="Dead-letter topic.")
     dlq_key_policy: Literal["continue", "follow"] = Field(

@@ -21,6 +21,7 @@ from worker.errors import DecodeError, Fate, PermanentError, TransientError, Wor
 from worker.events import field_value
 from worker.metrics import Metrics
 from worker.retry import Backoff
+from worker.runtime.circuit import Breakers, State
 from worker.runtime.deadletters import DeadLetterPort, Failure
 from worker.runtime.lanes import KeyLanes
 from worker.runtime.offsets import OffsetTracker, TopicPartition
@@ -47,6 +48,8 @@ class EngineOptions:
     backoff: Backoff = field(default_factory=Backoff)
     retry_deadline_s: float = 600.0
     dlq_key_policy: str = "continue"
+    circuit_threshold: int = 20
+    circuit_open_s: float = 10.0
 
 
 class Engine:
@@ -68,6 +71,7 @@ class Engine:
         self._options = options
         self._on_fatal = on_fatal
         self._stopped = False
+        self.breakers = Breakers(options.circuit_threshold, options.circuit_open_s, self._circuit_changed)
         self.tracker = OffsetTracker()
         self.lanes = KeyLanes(self._handle, options.max_concurrency, on_drop=self._release)
         self._poisoned: OrderedDict[object, None] = OrderedDict()
@@ -132,6 +136,7 @@ class Engine:
                 if next_step != "retry":
                     return next_step
             else:
+                self._succeeded(work)
                 return "done"
 
     async def _process(self, work: Work) -> None:
@@ -155,12 +160,39 @@ class Engine:
             log.error("stopping: %s", error)
             self._fail(error)
             return None
-        if fate is Fate.RETRY and now - work.first_failure < self._options.retry_deadline_s:
-            retry_after = error.retry_after if isinstance(error, TransientError) else None
-            self._metrics.retries.labels(api=getattr(error, "api", "none"), reason=reason_of(error)).inc()
-            await asyncio.sleep(self._options.backoff.delay(work.attempts, retry_after))
+        if (
+            fate is Fate.RETRY
+            and now - work.first_failure - work.circuit_wait < self._options.retry_deadline_s
+        ):
+            await self._retry_later(work, error)
             return "retry"
         return await self._dead_letter(work, error)
+
+    async def _retry_later(self, work: Work, error: Exception) -> None:
+        """Back off, then wait while the failing API's circuit is open (that time is not held against it)."""
+        api = getattr(error, "api", "none")
+        work.notes["api"] = api
+        breaker = self.breakers.of(api)
+        breaker.record_failure()
+        retry_after = error.retry_after if isinstance(error, TransientError) else None
+        self._metrics.retries.labels(api=api, reason=reason_of(error)).inc()
+        await asyncio.sleep(self._options.backoff.delay(work.attempts, retry_after))
+        work.circuit_wait += await breaker.wait_turn()
+
+    def _succeeded(self, work: Work) -> None:
+        """A success ends every failure streak; a probe's success closes its circuit."""
+        failed_on = work.notes.get("api")
+        if failed_on is not None:
+            self.breakers.of(failed_on).record_success()
+        self.breakers.reset_streaks()
+
+    def _circuit_changed(self, api: str, state: State) -> None:
+        self._metrics.circuit_state.labels(api=api).set(int(state))
+
+    @property
+    def accepting(self) -> bool:
+        """False while a circuit is open: intake takes nothing new."""
+        return self.breakers.all_closed
 
     async def _dead_letter(self, work: Work, error: Exception) -> str | None:
         stage = getattr(error, "stage", "decode" if isinstance(error, DecodeError) else "process")

@@ -145,7 +145,7 @@ class Intake:
             self._commit(consumer)
 
     def _full(self) -> bool:
-        return not self._taking or self.in_flight >= self._options.max_in_flight
+        return not self._taking or not self._engine.accepting or self.in_flight >= self._options.max_in_flight
 
     def _consume(self, consumer: Consumer, count: int) -> list[Record]:
         return [to_record(m) for m in consumer.consume(count, timeout=0.05) if self._usable(m)]

@@ -41,4 +41,5 @@ class Work:
     attempts: int = 0
     first_failure: float | None = None
     last_failure: float | None = None
+    circuit_wait: float = 0.0
     notes: dict[str, str] = field(default_factory=dict)
