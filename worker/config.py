@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         500, ge=1, description="Most lines an order or cart event may carry; more are dead-lettered (limit)."
     )
     max_extension_keys: int = Field(
-        50, ge=0, description="Most extension keys of an order or line; more are dead-lettered (limit)."
+        100, ge=0, description="Most extension keys of an order or line; more are dead-lettered (limit)."
     )
     max_string_length: int = Field(
         4096, ge=1, description="Longest string field of an event; longer ones are dead-lettered (limit)."
