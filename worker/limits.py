@@ -39,7 +39,8 @@ class Limits:
 
     max_value_bytes: int = 1_048_576
     max_order_lines: int = 500
-    max_extension_keys: int = 50
+    #: Above CDP's own caps (50 Batch, 100 REST): the mapping layer explains those with CDP's rule.
+    max_extension_keys: int = 100
     max_string_length: int = 4096
 
 
