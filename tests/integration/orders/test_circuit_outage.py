@@ -1,4 +1,4 @@
-"""A CDP outage opens the Stream circuit: intake pauses, nothing is dead-lettered, all orders land after it."""
+"""A CDP outage opens the Stream circuit: intake pauses, nothing is dead-lettered, all orders land later."""
 
 from __future__ import annotations
 
