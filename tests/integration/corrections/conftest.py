@@ -34,8 +34,8 @@ def topics(bootstrap: str) -> Topics:
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
-    """A strict sandbox with its default points of sale and identity rules (email, crm)."""
-    running = start_sandbox_process(tmp_path, fault_seed=7)
+    """A strict sandbox (default points of sale and identity rules); Batch processing phases of 30 ms."""
+    running = start_sandbox_process(tmp_path, fault_seed=7, batch_delay=0.03)
     yield running
     running.stop()
 
