@@ -94,7 +94,7 @@ class StateStore:
         have = _partition_count(admin, self.topic, missing_ok=True)
         if have == 0:
             _create_topic(admin, self.topic, needed)
-            have = _partition_count(admin, self.topic)
+            have = _created_partitions(admin, self.topic)
         if have < needed:
             raise ConfigurationError(
                 f"CDPW_STATE_TOPIC: '{self.topic}' has {have} partitions, the source topics need {needed}"
@@ -223,6 +223,14 @@ def _partition_count(admin: AdminClient, topic: str, missing_ok: bool = False) -
             f"topic {topic!r} not found: {metadata.error if metadata else 'no metadata'}"
         )
     return len(metadata.partitions)
+
+
+def _created_partitions(admin: AdminClient, topic: str) -> int:
+    """Partitions of a just-created topic, waiting for the brokers' metadata to show it."""
+    deadline = time.monotonic() + ADMIN_TIMEOUT_S
+    while (have := _partition_count(admin, topic, missing_ok=True)) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return have
 
 
 def _create_topic(admin: AdminClient, topic: str, partitions: int) -> None:
