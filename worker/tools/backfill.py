@@ -1,7 +1,16 @@
-"""``cdp-worker backfill --file orders.jsonl``: historical orders straight to the Batch API.
+"""``cdp-worker backfill``: historical orders straight to the Batch API, and the daily reconciliation.
 
-Each line is a commerce order event (OrderImported, OrderPlaced, OrderUpdated...; OrderDeleted
-becomes a Batch delete) in the JSON form. Lines go through the same Batch uploader as the worker
+``--file orders.jsonl``: each line is a commerce order event (JSON form).
+``--reconcile-hours 24``: the reconciliation mode. The input topics are read from that many hours
+ago up to their current end; every order *created through Stream* in that window (an OrderPlaced the
+routing table sends to Stream) is folded with its later corrections into its latest full state and
+re-upserted through Batch in full (Stream cannot carry data extensions; a Batch upsert also repairs
+an order whose Stream assembly failed). Orders deleted since are skipped. A correction consumed by
+the running worker while the reconciliation runs may be overwritten by the state read at its start;
+run it at a quiet hour, or run it twice.
+
+In the file mode each line (OrderImported, OrderPlaced, OrderUpdated...; OrderDeleted becomes a
+Batch delete) is sent as it is. Records go through the same Batch uploader as the worker
 (files cut at ``CDPW_BATCH_MAX_RECORDS`` and split at ``CDPW_BATCH_MAX_BYTES`` gzipped, one upload at
 a time, statuses polled, error logs read), with a progress bar on stderr and a final report of
 accepted and rejected records. Rejected lines (with CDP's log line) can be written to a file.
@@ -13,18 +22,41 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+from worker.app import kafka_common
 from worker.cdp.batch import BatchUploader
+from worker.codec import Decoder, build_decoder
 from worker.config import Settings, load_settings
-from worker.errors import PermanentError, TransientError, WorkerError
-from worker.events import event_from_dict
-from worker.mapping.corrections import Action, action_for
+from worker.errors import ConfigurationError, PermanentError, TransientError, WorkerError
+from worker.events import (
+    Event,
+    OrderCancelled,
+    OrderDeleted,
+    OrderPlaced,
+    OrderRefunded,
+    OrderUpdated,
+    event_from_dict,
+)
+from worker.mapping.corrections import (
+    Action,
+    Route,
+    RoutingPolicy,
+    Upsert,
+    action_for,
+    reference_id,
+    route_for,
+)
+from worker.runtime.intake import to_record
 from worker.runtime.records import Record
-from worker.runtime.router_sink import build_batch_uploader
+from worker.runtime.router_sink import build_batch_uploader, routing_policy
 
 TOPIC = "backfill"
 BAR_WIDTH = 30
@@ -61,6 +93,63 @@ def read_actions(path: Path, report: Report, default_pos: str) -> Iterator[tuple
                 report.rejected.append((number, f"invalid: {exc}"))
 
 
+def stream_created(events: Iterable[Event], policy: RoutingPolicy) -> list[Event]:
+    """The latest full-state event of every order created through Stream among ``events`` (in order).
+
+    An order counts when its OrderPlaced is routed to Stream; later corrections replace its state;
+    a deletion drops it. Orders first seen through a correction were not created in the window.
+    """
+    latest: dict[str, Event] = {}
+    for event in events:
+        if isinstance(event, OrderDeleted):
+            latest.pop(reference_id(event.order_id), None)
+        elif isinstance(event, OrderPlaced) and route_for(event, policy) is Route.STREAM:
+            latest[reference_id(event.order.order_id)] = event
+        elif isinstance(event, OrderUpdated | OrderCancelled | OrderRefunded):
+            ref = reference_id(event.order.order_id)
+            if ref in latest:
+                latest[ref] = event
+    return list(latest.values())
+
+
+def read_window(settings: Settings, since_ms: int, out: IO[str]) -> Iterator[Event]:
+    """Every decodable event of the input topics from ``since_ms`` to their current end, per partition."""
+    conf = {**kafka_common(settings), "group.id": f"cdp-worker-reconcile-{uuid.uuid4().hex}",
+            "enable.auto.commit": False, "enable.partition.eof": True}  # fmt: skip
+    consumer = Consumer(conf)
+    decoder = build_decoder(settings.wire_format, settings.schema_dir, settings.schema_registry_url or None)
+    try:
+        wanted = [TopicPartition(topic, p, since_ms) for topic in settings.kafka_topics
+                  for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions]  # fmt: skip
+        starts = [tp for tp in consumer.offsets_for_times(wanted, timeout=10) if tp.offset >= 0]
+        consumer.assign(starts)
+        yield from _drain(consumer, decoder, {(tp.topic, tp.partition) for tp in starts}, out)
+    finally:
+        consumer.close()
+
+
+def _drain(
+    consumer: Consumer, decoder: Decoder, open_parts: set[tuple[str, int]], out: IO[str]
+) -> Iterator[Event]:
+    # End of partition is taken from the fetch response (PARTITION_EOF), not from a watermark query.
+    while open_parts:
+        msg = consumer.poll(1.0)
+        if msg is None:
+            continue
+        error = msg.error()
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                open_parts.discard((msg.topic() or "", msg.partition() or 0))
+            continue
+        record = to_record(msg)
+        try:
+            yield decoder.decode(record.value, record.headers)
+        except WorkerError as exc:
+            out.write(
+                f"skipping undecodable record {record.topic}/{record.partition}@{record.offset}: {exc}\n"
+            )
+
+
 def progress(report: Report, out: IO[str]) -> None:
     """One carriage-returned progress line: bar, records done of total, accepted, rejected."""
     share = report.done / report.total if report.total else 1.0
@@ -89,10 +178,33 @@ async def _send(uploader: BatchUploader, number: int, action: Action, report: Re
     report.rejected.append((number, f"gave up after {ATTEMPTS} failed uploads"))
 
 
-async def backfill_async(path: Path, settings: Settings, rejected_path: Path | None, out: IO[str]) -> Report:
-    """Send every line of ``path`` through the Batch uploader; the report of what CDP accepted."""
+def reconcile_actions(
+    settings: Settings, hours: float, report: Report, out: IO[str]
+) -> list[tuple[int, Action]]:
+    """The full-state Batch upserts of the Stream-created orders of the last ``hours`` hours."""
+    since_ms = int((time.time() - hours * 3600) * 1000)
+    orders = stream_created(read_window(settings, since_ms, out), routing_policy(settings, True))
+    found: list[tuple[int, Action]] = []
+    for number, event in enumerate(orders, 1):
+        report.total += 1
+        try:
+            action = action_for(event, settings.cdp_point_of_sale)
+        except WorkerError as exc:
+            report.rejected.append((number, f"invalid: {exc}"))
+            continue
+        assert isinstance(action, Upsert)
+        found.append((number, Upsert(action.order, create=True)))
+    return found
+
+
+async def backfill_async(source: Path | float, settings: Settings, rejected_path: Path | None,
+                         out: IO[str]) -> Report:  # fmt: skip
+    """Send ``source`` (a JSON-lines file, or hours of reconciliation) through the Batch uploader."""
     report = Report()
-    actions = list(read_actions(path, report, settings.cdp_point_of_sale))
+    if isinstance(source, Path):
+        actions = list(read_actions(source, report, settings.cdp_point_of_sale))
+    else:
+        actions = reconcile_actions(settings, source, report, out)
     uploader = build_batch_uploader(settings, None)
     try:
         await asyncio.gather(*(_send(uploader, n, a, report, out) for n, a in actions))
@@ -107,12 +219,13 @@ async def backfill_async(path: Path, settings: Settings, rejected_path: Path | N
     return report
 
 
-def backfill(file: str, rejected: str | None) -> int:
+def backfill(file: str | None, rejected: str | None, reconcile_hours: float | None = None) -> int:
     """The ``backfill`` subcommand; exit code 0 when every record was accepted."""
     settings = load_settings()
-    report = asyncio.run(
-        backfill_async(Path(file), settings, Path(rejected) if rejected else None, sys.stderr)
-    )
+    if (file is None) == (reconcile_hours is None):
+        raise ConfigurationError("backfill: give exactly one of --file or --reconcile-hours")
+    source: Path | float = Path(file) if file is not None else float(reconcile_hours or 0)
+    report = asyncio.run(backfill_async(source, settings, Path(rejected) if rejected else None, sys.stderr))
     print(report.summary())
     for number, reason in sorted(report.rejected)[:20]:
         print(f"  line {number}: {reason[:300]}")
