@@ -48,7 +48,7 @@ def _demo(args: argparse.Namespace, _rest: list[str]) -> int:
 def _backfill(args: argparse.Namespace, _rest: list[str]) -> int:
     from worker.tools.backfill import backfill  # noqa: PLC0415
 
-    return backfill(args.file, args.rejected)
+    return backfill(args.file, args.rejected, args.reconcile_hours)
 
 
 def _dlq(args: argparse.Namespace, _rest: list[str]) -> int:
@@ -89,7 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--max-replays", type=int, default=3, help="replay: skip letters replayed this often")
     dlq.set_defaults(fn=_dlq)
     backfill = sub.add_parser("backfill", help="send historical orders from a JSON-lines file via Batch")
-    backfill.add_argument("--file", required=True, help="JSON-lines file, one order event per line")
+    backfill.add_argument("--file", default=None, help="JSON-lines file, one order event per line")
+    backfill.add_argument(
+        "--reconcile-hours",
+        type=float,
+        default=None,
+        help="reconciliation: re-upsert in full the orders Stream created in the last N hours",
+    )
     backfill.add_argument("--rejected", default=None, help="write rejected lines and reasons to this file")
     backfill.set_defaults(fn=_backfill)
     sub.add_parser(
