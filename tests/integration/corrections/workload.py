@@ -224,8 +224,11 @@ def _interleave(queues: list[_Shopper], rng: random.Random) -> list[tuple[str, E
     return out
 
 
-def expected_state(traffic: list[tuple[str, Event]]) -> dict[str, dict[str, Any]]:
-    """The model: CDP reference id → the order CDP must hold at the end (deleted orders absent)."""
+def expected_state(traffic: list[tuple[str, Event]], reconciled: bool = False) -> dict[str, dict[str, Any]]:
+    """The model: CDP reference id → the order CDP must hold at the end (deleted orders absent).
+
+    ``reconciled``: after the reconciliation re-upserted Stream-created orders in full.
+    """
     state: dict[str, dict[str, Any]] = {}
     for _, event in traffic:
         kind = event["event_type"]
@@ -234,7 +237,8 @@ def expected_state(traffic: list[tuple[str, Event]]) -> dict[str, dict[str, Any]
             continue
         order = event["order"]
         guest = event["guest"]
-        streamed = kind == "OrderPlaced" and not (guest["anonymous"] or guest["tracking_refused"])
+        untracked = guest["anonymous"] or guest["tracking_refused"]
+        streamed = kind == "OrderPlaced" and not untracked and not reconciled
         state[order["order_id"].upper()] = _cdp_view(order, event["guest"], streamed)
     return state
 
