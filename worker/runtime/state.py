@@ -119,11 +119,25 @@ class StateStore:
 
     # restore -----------------------------------------------------------------------------------------
     async def load(self, partitions: list[int]) -> dict[int, dict[str, bytes]]:
-        """The latest value of every key in each of ``partitions`` (tombstoned keys left out)."""
+        """The latest value of every key in each of ``partitions`` (tombstoned keys left out).
+
+        Reading starts while the sentinels are written (a new idempotent producer first waits about
+        half a second for its producer id), and goes on until every sentinel was read.
+        """
         if not partitions:
             return {}
-        marks = await asyncio.to_thread(self._write_sentinels, partitions)
-        return await asyncio.to_thread(self._read_until, marks)
+        group = f"{self._group_id}.state-restore-{uuid.uuid4().hex[:8]}"  # assign() only; never commits
+        restore = await asyncio.to_thread(_Restore.open, self._kafka, self.topic, group, partitions)
+        sentinels = asyncio.ensure_future(asyncio.to_thread(self._write_sentinels, partitions))
+        try:
+            while not sentinels.done():
+                await asyncio.to_thread(restore.read_for, 0.1)
+            await asyncio.to_thread(restore.read_until, await sentinels)
+        finally:
+            await asyncio.gather(sentinels, return_exceptions=True)
+            await asyncio.to_thread(restore.close)
+        log.info("state restored", extra={"partitions": sorted(partitions), "keys": restore.keys})
+        return restore.tables
 
     def _write_sentinels(self, partitions: list[int]) -> dict[int, int]:
         assert self._producer is not None
@@ -145,22 +159,6 @@ class StateStore:
             )
         return marks
 
-    def _read_until(self, marks: dict[int, int]) -> dict[int, dict[str, bytes]]:
-        group = f"{self._group_id}.state-restore-{uuid.uuid4().hex[:8]}"  # assign() only; never commits
-        consumer = Consumer({**self._kafka, "group.id": group, "enable.auto.commit": False,
-                             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
-                             "fetch.wait.max.ms": 50})  # fmt: skip
-        consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in marks])
-        tables: dict[int, dict[str, bytes]] = {p: {} for p in marks}
-        try:
-            _consume_until(consumer, marks, tables)
-        finally:
-            consumer.close()
-        log.info(
-            "state restored", extra={"partitions": sorted(marks), "keys": sum(map(len, tables.values()))}
-        )
-        return tables
-
     async def aclose(self) -> None:
         if self._producer is not None:
             await asyncio.to_thread(self._producer.flush, 10.0)
@@ -178,27 +176,56 @@ def _settle(future: asyncio.Future[None], error: KafkaError | None) -> None:
         future.set_exception(StateWriteError(f"state write failed: {error}"))
 
 
-def _consume_until(consumer: Consumer, marks: dict[int, int], tables: dict[int, dict[str, bytes]]) -> None:
-    waiting = dict(marks)
-    deadline = time.monotonic() + RESTORE_TIMEOUT_S
-    while waiting:
-        if time.monotonic() > deadline:
-            raise StateRestoreError(
-                f"state restore did not reach the sentinel of partitions {sorted(waiting)}"
-            )
-        msg = consumer.poll(0.5)
+class _Restore:
+    """Reads state partitions from the beginning into one table per partition (blocking calls)."""
+
+    def __init__(self, consumer: Consumer, partitions: list[int]) -> None:
+        self.consumer = consumer
+        self.tables: dict[int, dict[str, bytes]] = {p: {} for p in partitions}
+        self.seen: dict[int, int] = dict.fromkeys(partitions, -1)
+
+    @classmethod
+    def open(cls, kafka: dict[str, Any], topic: str, group: str, partitions: list[int]) -> _Restore:
+        consumer = Consumer({**kafka, "group.id": group, "enable.auto.commit": False,
+                             "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
+                             "fetch.wait.max.ms": 50})  # fmt: skip
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        return cls(consumer, partitions)
+
+    @property
+    def keys(self) -> int:
+        return sum(map(len, self.tables.values()))
+
+    def read_for(self, seconds: float) -> None:
+        """Take what arrives within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._take(self.consumer.poll(0.05))
+
+    def read_until(self, marks: dict[int, int]) -> None:
+        """Read on until every partition's sentinel (offset in ``marks``) was read."""
+        deadline = time.monotonic() + RESTORE_TIMEOUT_S
+        while any(self.seen[p] < offset for p, offset in marks.items()):
+            if time.monotonic() > deadline:
+                late = sorted(p for p, offset in marks.items() if self.seen[p] < offset)
+                raise StateRestoreError(f"state restore did not reach the sentinel of partitions {late}")
+            self._take(self.consumer.poll(0.5))
+
+    def _take(self, msg: Message | None) -> None:
         if msg is None:
-            continue
+            return
         error, partition, offset = msg.error(), msg.partition(), msg.offset()
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
-                continue
+                return
             raise StateRestoreError(f"state restore: {error}")
         assert partition is not None  # set on every record without error
         assert offset is not None
-        _apply(tables[partition], msg)
-        if offset >= waiting.get(partition, 1 << 62):
-            waiting.pop(partition)
+        _apply(self.tables[partition], msg)
+        self.seen[partition] = max(self.seen[partition], offset)
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
 def _apply(table: dict[str, bytes], msg: Message) -> None:
