@@ -1,0 +1,11 @@
+# Fault campaign (tests/chaos): real broker, sandbox and workers under kills, pauses, outages, 5xx/429,
+# rebalances and poison records; prints the figures and fails when a record is lost or duplicated.
+CHAOS_ARGS ?=
+
+chaos: $(STAMP) ## Fault campaign, long form (about 20 min: 55 kills, 12 broker pauses, 5 x 60 s outages)
+	$(BIN)/python -m tests.chaos --long $(CHAOS_ARGS)
+
+chaos-short: $(STAMP) ## Fault campaign, short form for CI (about 90 s)
+	$(BIN)/python -m tests.chaos --short $(CHAOS_ARGS)
+
+.PHONY: chaos chaos-short

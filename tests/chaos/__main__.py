@@ -1,0 +1,48 @@
+"""``python -m tests.chaos [--short | --long] [--seed N] [--workdir DIR]``: run a campaign, print figures.
+
+Exit code 0 when the invariant holds, 1 when it breaks (the violations are printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tests.chaos.campaign import run
+from tests.chaos.profiles import PROFILES
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
+        "--short", dest="profile", action="store_const", const="short", help="CI form (default)"
+    )
+    size.add_argument("--long", dest="profile", action="store_const", const="long", help="the full campaign")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the workload and the fault schedule")
+    parser.add_argument("--workdir", type=Path, help="where logs and figures go (default artifacts/chaos-*)")
+    parser.set_defaults(profile="short")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    workdir = args.workdir or ARTIFACTS / f"chaos-{args.profile}"
+    verdict = run(PROFILES[args.profile], args.seed, workdir)
+    report = {"profile": args.profile, "seed": args.seed, **verdict.figures, "violations": verdict.violations}
+    text = json.dumps(report, indent=2, default=str)
+    (workdir / "figures.json").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    orders = verdict.figures.get("orders", {})
+    outcome = "PASS" if not verdict.violations else "FAIL"
+    print(f"chaos {args.profile}: orders lost {orders.get('lost')}, duplicated {orders.get('duplicated')}, "
+          f"violations {len(verdict.violations)} -> {outcome}")  # fmt: skip
+    return 0 if not verdict.violations else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

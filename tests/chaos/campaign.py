@@ -1,0 +1,200 @@
+"""One campaign run: start the parts, play the fault schedule over the workload, settle, judge."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.testing import RunningSandbox, start_sandbox_process
+from tests.chaos.poison import LIMIT_SETTINGS
+from tests.chaos.profiles import Profile, schedule
+from tests.chaos.rig import PacedProducer, SandboxFaults, WorkerPool
+from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
+from tests.chaos.workload import Workload, build
+from tests.support.kafka import committed, create_topics
+from worker.embedded import EmbeddedBroker, start_broker
+
+PARTITIONS = 6
+#: Share of the fault phase over which the workload is produced (the rest is processed under faults).
+PRODUCE_SHARE = 0.8
+
+
+@dataclass
+class Chaos:
+    """The running parts and what was injected so far."""
+
+    broker: EmbeddedBroker
+    sandbox: RunningSandbox
+    faults: SandboxFaults
+    pool: WorkerPool
+    source: str
+    group: str
+    injected: Counter[str]
+
+    def committed_total(self) -> int:
+        offsets = committed(self.broker.bootstrap, self.group, self.source, PARTITIONS)
+        return sum(max(offset, 0) for offset in offsets.values())
+
+
+def _kill(chaos: Chaos) -> None:
+    chaos.pool.kill_one()
+    chaos.injected["worker_sigkill"] += 1
+
+
+def _switch(name: str, on: bool) -> Callable[[Chaos], None]:
+    def act(chaos: Chaos) -> None:
+        setattr(chaos.faults, name, on)
+        chaos.faults.apply()
+        if on:
+            chaos.injected[f"sandbox_{name}"] += 1
+
+    return act
+
+
+def _pause(chaos: Chaos) -> None:
+    chaos.broker.pause()
+    chaos.injected["broker_pause"] += 1
+
+
+def _join(chaos: Chaos) -> None:
+    chaos.pool.start("b")
+    chaos.injected["rebalance_join"] += 1
+
+
+def _leave(chaos: Chaos) -> None:
+    chaos.pool.leave("b")
+    chaos.injected["rebalance_leave"] += 1
+
+
+ACTIONS: dict[str, Callable[[Chaos], None]] = {
+    "kill": _kill,
+    "pause_start": _pause,
+    "pause_end": lambda chaos: chaos.broker.resume(),
+    "outage_start": _switch("outage", True),
+    "outage_end": _switch("outage", False),
+    "slow_start": _switch("slow", True),
+    "slow_end": _switch("slow", False),
+    "rebalance_start": _join,
+    "rebalance_end": _leave,
+}
+
+
+def worker_env(chaos_parts: tuple[str, str, RunningSandbox], names: dict[str, str]) -> dict[str, str]:
+    bootstrap, _, sandbox = chaos_parts
+    return {
+        "CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "CDPW_KAFKA_TOPICS": names["source"],
+        "CDPW_KAFKA_GROUP_ID": names["group"], "CDPW_DLQ_TOPIC": names["dlq"],
+        "CDPW_STATE_TOPIC": names["state"], "CDPW_SINK": "cdp", "CDPW_CDP_BASE_URL": sandbox.url,
+        "CDPW_CDP_CLIENT_KEY": sandbox.client_key, "CDPW_CDP_API_TOKEN": sandbox.api_token,
+        "CDPW_CDP_TIMEOUT_S": "5", "CDPW_RETRY_BASE_S": "0.05", "CDPW_RETRY_MAX_S": "2",
+        "CDPW_MAX_CONCURRENCY": "50", "CDPW_CDP_MAX_CONNECTIONS": "16",
+        "CDPW_BATCH_MAX_AGE_S": "0.3", "CDPW_BATCH_POLL_BASE_S": "0.05", "CDPW_BATCH_POLL_MAX_S": "0.5",
+        "CDPW_ROUTE_DELETIONS": "batch", "CDPW_CORRECTION_BATCH_THRESHOLD_PER_S": "3",
+        "CDPW_DRAIN_TIMEOUT_S": "10", **LIMIT_SETTINGS,
+    }  # fmt: skip
+
+
+def wait_until(moment: float, chaos: Chaos) -> None:
+    """Sleep until ``moment`` (monotonic), restarting workers that exit on their own meanwhile."""
+    while (left := moment - time.monotonic()) > 0:
+        chaos.pool.supervise()
+        time.sleep(min(left, 0.5))
+
+
+def settle(chaos: Chaos, produced: int, timeout: float) -> int:
+    """Wait until every produced record is committed (or ``timeout``); returns the committed total."""
+    deadline = time.monotonic() + timeout
+    total = 0
+    while time.monotonic() < deadline:
+        chaos.pool.supervise()
+        with contextlib.suppress(Exception):  # the broker may still be busy right after a pause
+            total = chaos.committed_total()
+        if total >= produced:
+            break
+        time.sleep(1.0)
+    return total
+
+
+def play(chaos: Chaos, profile: Profile, seed: int) -> None:
+    """The fault phase: every scheduled action at its moment."""
+    started = time.monotonic()
+    for action in schedule(profile, seed):
+        wait_until(started + action.at, chaos)
+        ACTIONS[action.name](chaos)
+    wait_until(started + profile.seconds, chaos)
+    chaos.broker.resume()
+    chaos.faults.clear()
+    chaos.pool.leave("b")
+
+
+def judge(chaos: Chaos, work: Workload, produced: int, committed_total: int, dlq: str) -> Verdict:
+    verdict = Verdict()
+    record_figures(work, produced, committed_total, verdict)
+    dead_letter_check(work, [letter(m) for m in read_topic(chaos.broker.bootstrap, dlq)], verdict)
+    order_check(work, chaos.sandbox.url, verdict)
+    injected = chaos.faults.injected
+    requests = max(injected.get("requests", 0), 1)
+    verdict.figures["faults_injected"] = {
+        **dict(chaos.injected), "poison_records": len(work.poison),
+        "http_500": injected["500"], "http_503": injected["503"], "http_429": injected["429"],
+        "http_503_outage": injected["outage"], "slow_responses": injected["latency"],
+        "sandbox_requests": injected["requests"],
+        "http_5xx_share": round((injected["500"] + injected["503"]) / requests, 4),
+        "http_429_share": round(injected["429"] / requests, 4),
+    }  # fmt: skip
+    exits = chaos.pool.unexpected_exits
+    verdict.figures["worker_starts"] = chaos.pool.starts
+    verdict.figures["workers_restarted_stuck_without_partitions"] = chaos.pool.stuck
+    verdict.figures["worker_unexpected_exits"] = [
+        {"role": r, "code": c, "tail": t[-600:]} for r, c, t in exits
+    ]
+    return verdict
+
+
+def run(profile: Profile, seed: int, workdir: Path) -> Verdict:
+    """A whole campaign in ``workdir`` (logs of every process stay there)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    work = build(profile, seed)
+    suffix = uuid.uuid4().hex[:8]
+    names = {kind: f"chaos-{kind}-{suffix}" for kind in ("source", "dlq", "state", "group")}
+    with contextlib.ExitStack() as stack:
+        broker = start_broker(log_path=workdir / "broker.log")
+        stack.callback(broker.stop)
+        stack.callback(broker.resume)  # a paused broker cannot stop
+        create_topics(broker.bootstrap, (names["source"], PARTITIONS), (names["dlq"], 1))
+        sandbox = start_sandbox_process(workdir, db=workdir / f"cdp-{suffix}.db", fault_seed=seed,
+                                        batch_delay=0.03)  # fmt: skip
+        stack.callback(sandbox.stop)
+        faults = SandboxFaults(sandbox.url, profile.p5xx, profile.p429)
+        env = worker_env((broker.bootstrap, names["source"], sandbox), names)
+        pool = WorkerPool(env, workdir, random.Random(seed))
+        stack.callback(pool.stop_all)
+        chaos = Chaos(broker, sandbox, faults, pool, names["source"], names["group"], Counter())
+        return _run(chaos, profile, seed, work, names["dlq"])
+    raise AssertionError("unreachable")  # pragma: no cover - the with block returns
+
+
+def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) -> Verdict:
+    started = time.monotonic()
+    chaos.faults.apply()
+    chaos.pool.start("a")
+    producer = PacedProducer(
+        chaos.broker.bootstrap, chaos.source, work.records, profile.seconds * PRODUCE_SHARE
+    )
+    producer.start()
+    play(chaos, profile, seed)
+    producer.join(timeout=300)
+    settled_at = time.monotonic()
+    total = settle(chaos, producer.delivered, profile.settle_timeout_s)
+    chaos.faults.harvest()
+    verdict = judge(chaos, work, producer.delivered, total, dlq)
+    verdict.figures["producer_failures"] = producer.failed[:5]
+    verdict.figures["seconds"] = {"total": round(time.monotonic() - started, 1),
+                                  "settle": round(time.monotonic() - settled_at, 1)}  # fmt: skip
+    return verdict

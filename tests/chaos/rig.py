@@ -1,0 +1,167 @@
+"""The campaign's real parts: its own broker, a sandbox with fault rules, worker processes, a producer.
+
+* :class:`SandboxFaults` keeps the sandbox's fault rules equal to the campaign's state (sustained
+  5xx/429, plus an outage or a slow-down when one is on) and adds up what every rule injected.
+* :class:`WorkerPool` runs the workers by role (``a`` always, ``b`` during rebalances), kills them,
+  lets them leave, and restarts any that exit on their own (noted as an unexpected exit).
+* :class:`PacedProducer` produces the workload over a given time on a thread of its own.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from confluent_kafka import KafkaError, Message, Producer
+
+from tests.chaos.workload import Record
+from tests.support.worker_process import WorkerProcess
+
+#: Fast group membership, so a killed member's partitions move on quickly.
+FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "1500", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "300"}
+#: A worker without partitions this long after its start is stuck joining the group (restarted, counted).
+STUCK_AFTER_S = 30.0
+
+
+class SandboxFaults:
+    """The sandbox's fault rules as a function of (outage, slow), with injected counts summed up."""
+
+    def __init__(self, url: str, p5xx: float, p429: float) -> None:
+        self.url = url
+        self.p5xx = p5xx
+        self.p429 = p429
+        self.outage = False
+        self.slow = False
+        self.injected: Counter[str] = Counter()
+
+    def rules(self) -> list[dict[str, Any]]:
+        sustained: dict[str, Any] = {"api": "*", "p500": self.p5xx / 2, "p503": self.p5xx / 2,
+                                     "p429": self.p429, "retry_after": 1}  # fmt: skip
+        if self.slow:
+            sustained["latency_ms"] = {"uniform": [200, 1500]}
+        return ([{"api": "*", "outage": True}] if self.outage else []) + [sustained]
+
+    def apply(self) -> None:
+        """Replace the rules by :meth:`rules` (their counts so far are added up first)."""
+        self.harvest()
+        httpx.delete(f"{self.url}/_sandbox/faults", timeout=10).raise_for_status()
+        httpx.post(f"{self.url}/_sandbox/faults", json={"rules": self.rules()}, timeout=10).raise_for_status()
+
+    def clear(self) -> None:
+        """No more faults (counts are kept)."""
+        self.harvest()
+        httpx.delete(f"{self.url}/_sandbox/faults", timeout=10).raise_for_status()
+
+    def harvest(self) -> None:
+        rules = httpx.get(f"{self.url}/_sandbox/faults", timeout=10).json()["rules"]
+        for rule in rules:
+            self.injected.update(rule["counts"])
+
+
+@dataclass
+class WorkerPool:
+    """Worker processes by role; see the module docstring."""
+
+    env: dict[str, str]
+    workdir: Path
+    rng: random.Random
+    running: dict[str, WorkerProcess] = field(default_factory=dict)
+    leaving: list[WorkerProcess] = field(default_factory=list)
+    starts: int = 0
+    unexpected_exits: list[tuple[str, int, str]] = field(default_factory=list)
+    born: dict[str, float] = field(default_factory=dict)
+    #: Workers restarted because they held no partition STUCK_AFTER_S after their start.
+    stuck: list[str] = field(default_factory=list)
+
+    def start(self, role: str) -> None:
+        self.starts += 1
+        log_path = self.workdir / f"worker-{role}-{self.starts:03d}.log"
+        self.running[role] = WorkerProcess(env={**self.env, **FAST_GROUP}, log_path=log_path).start()
+        self.born[role] = time.monotonic()
+
+    def kill_one(self) -> str:
+        """SIGKILL a running worker at random and start its replacement at once; returns its role."""
+        role = self.rng.choice(sorted(self.running))
+        self.running[role].kill()
+        self.start(role)
+        return role
+
+    def leave(self, role: str) -> None:
+        """SIGTERM: the worker drains, commits and leaves the group (a rebalance); reaped later."""
+        worker = self.running.pop(role, None)
+        if worker is not None and worker.process is not None:
+            worker.process.terminate()
+            self.leaving.append(worker)
+
+    def supervise(self) -> None:
+        """Restart workers that exited on their own or never got a partition; reap those that left."""
+        for role, worker in list(self.running.items()):
+            code = worker.process.poll() if worker.process else None
+            if code is not None:
+                self.unexpected_exits.append((role, code, worker.tail(15)))
+                self.start(role)
+            elif self._stuck(role, worker):
+                self.stuck.append(worker.log_path.name)
+                worker.kill()
+                self.start(role)
+        self.leaving = [w for w in self.leaving if w.process is not None and w.process.poll() is None]
+
+    def _stuck(self, role: str, worker: WorkerProcess) -> bool:
+        if time.monotonic() - self.born[role] < STUCK_AFTER_S:
+            return False
+        try:
+            return worker.metric("cdpw_partitions_assigned") == 0
+        except httpx.HTTPError:
+            return False
+
+    def stop_all(self) -> None:
+        for worker in [*self.running.values(), *self.leaving]:
+            worker.kill()
+        self.running.clear()
+        self.leaving.clear()
+
+
+class PacedProducer:
+    """Produces records evenly over ``seconds`` on a thread; counts delivery failures."""
+
+    def __init__(self, bootstrap: str, topic: str, records: tuple[Record, ...], seconds: float) -> None:
+        self.topic = topic
+        self.records = records
+        self.seconds = seconds
+        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True,
+                                  "message.timeout.ms": 300000})  # fmt: skip
+        self.delivered = 0
+        self.failed: list[str] = []
+        self.thread = threading.Thread(target=self._run, name="chaos-producer", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _report(self, error: KafkaError | None, _message: Message) -> None:
+        if error is None:
+            self.delivered += 1
+        else:
+            self.failed.append(str(error))
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        gap = self.seconds / max(len(self.records), 1)
+        for index, record in enumerate(self.records):
+            delay = started + index * gap - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self.producer.produce(self.topic, value=record.value, key=record.key.encode(),
+                                  on_delivery=self._report)  # fmt: skip
+            self.producer.poll(0)
+        self.producer.flush(600)
+
+    def join(self, timeout: float) -> bool:
+        """Wait until every record was produced and confirmed (or failed); True when done."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()

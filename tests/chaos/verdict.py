@@ -1,0 +1,131 @@
+"""The end of a run: is every record reflected exactly once, and what are the figures?
+
+A good record must leave its effect in the sandbox (the orders equal the model: none missing,
+none twice, none that should not exist, every field as the model says) and must not be in the
+dead-letter topic. A poison record must be in the dead-letter topic with its kind's reason (a
+copy written again after a kill between the dead letter and the commit is counted, not an error:
+dead letters are at-least-once). Every produced record must be finished (its offset committed).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import Consumer, Message, TopicPartition
+
+from tests.chaos.poison import REASONS
+from tests.chaos.workload import Workload
+from tests.integration.corrections.workload import actual_state, state_problems
+from tests.integration.orders.traffic import rejections, sandbox_orders
+from tests.support.kafka import headers_of
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What the verdict needs of one dead letter."""
+
+    key: str
+    reason: str
+    stage: str
+    source: tuple[int, int]  # (partition, offset) of the original record
+
+
+@dataclass
+class Verdict:
+    """Figures of the run and the invariant's violations (empty when it holds)."""
+
+    figures: dict[str, Any] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+
+
+def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Message]:
+    """Every record of ``topic`` up to its current end."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"chaos-{uuid.uuid4().hex}",
+                         "enable.auto.commit": False})  # fmt: skip
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in partitions}  # fmt: skip
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        return _read_until(consumer, {p: end for p, end in ends.items() if end > 0}, timeout)
+    finally:
+        consumer.close()
+
+
+def _read_until(consumer: Consumer, ends: dict[int, int], timeout: float) -> list[Message]:
+    found: list[Message] = []
+    deadline = time.monotonic() + timeout
+    while ends and time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is None or message.error() is not None:
+            continue
+        found.append(message)
+        partition = message.partition() or 0
+        if (message.offset() or 0) + 1 >= ends.get(partition, 0):
+            ends.pop(partition, None)
+    return found
+
+
+def letter(message: Message) -> Letter:
+    headers = headers_of(message)
+    source = (int(headers.get("__connect.errors.partition", b"-1")),
+              int(headers.get("__connect.errors.offset", b"-1")))  # fmt: skip
+    return Letter((message.key() or b"").decode(), headers.get("cdpw.reason", b"").decode(),
+                  headers.get("cdpw.stage", b"").decode(), source)  # fmt: skip
+
+
+def dead_letter_check(work: Workload, letters: list[Letter], verdict: Verdict) -> None:
+    """Every poison record dead-lettered with its reason; no good record dead-lettered."""
+    poison_keys = {item.key: item.kind for item in work.poison}
+    copies = Counter(item.source for item in letters)
+    verdict.figures["dead_letters_by_reason"] = dict(Counter(item.reason for item in _unique(letters)))
+    verdict.figures["dead_letter_copies_after_kills"] = sum(n - 1 for n in copies.values())
+    seen = {item.key: item for item in letters}
+    for key, kind in poison_keys.items():
+        found = seen.get(key)
+        if found is None:
+            verdict.violations.append(f"poison {key}: not in the dead-letter topic")
+        elif found.reason != REASONS[kind]:
+            verdict.violations.append(f"poison {key}: reason {found.reason!r}, expected {REASONS[kind]!r}")
+    good = [item for item in _unique(letters) if item.key not in poison_keys]
+    verdict.figures["good_records_dead_lettered"] = len(good)
+    verdict.violations += [f"good record {g.key} dead-lettered ({g.stage}/{g.reason})" for g in good[:20]]
+
+
+def _unique(letters: list[Letter]) -> list[Letter]:
+    return list({item.source: item for item in letters}.values())
+
+
+def order_check(work: Workload, sandbox_url: str, verdict: Verdict) -> None:
+    """The sandbox's orders equal the model: none lost, none duplicated, none wrong or extra."""
+    expected = work.expected_orders()
+    actual = actual_state(sandbox_orders(sandbox_url))
+    problems = state_problems(expected, actual)
+    lost = [p for p in problems if p.endswith(": missing")]
+    duplicated = [p for p in problems if p.endswith(" orders")]
+    verdict.figures["orders"] = {
+        "expected": len(expected), "in_sandbox": sum(len(v) for v in actual.values()),
+        "lost": len(lost), "duplicated": len(duplicated),
+        "unexpected": sum(p.endswith("should not exist") for p in problems),
+        "wrong_fields": len(problems) - len(lost) - len(duplicated)
+        - sum(p.endswith("should not exist") for p in problems),
+    }  # fmt: skip
+    verdict.violations += problems[:40]
+    refused = Counter(item["reason"] for item in rejections(sandbox_url))
+    verdict.figures["sandbox_rejected_sequences"] = dict(refused)
+
+
+def record_figures(work: Workload, produced: int, committed: int, verdict: Verdict) -> None:
+    labels = Counter(record.label for record in work.records)
+    verdict.figures["records"] = {
+        "produced": produced, "committed": committed, "good": len(work.good), "poison": len(work.poison),
+        "by_type": dict(sorted(labels.items())),
+    }  # fmt: skip
+    if produced != len(work.records):
+        verdict.violations.append(f"produced {produced} of {len(work.records)} records")
+    if committed != produced:
+        verdict.violations.append(f"{produced - committed} records never finished (committed {committed})")
