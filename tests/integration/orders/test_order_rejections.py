@@ -9,6 +9,7 @@ from confluent_kafka import Message
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
+from tests.integration.orders.test_order_crashes import committed_total
 from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import (
     Event,
@@ -64,3 +65,17 @@ def test_stream_400s_are_dead_lettered_with_status_and_response_while_other_gues
         assert headers["cdpw.stage"] == b"stream"
         assert (letter.key() or b"").decode() in BAD_GUESTS
     assert worker.metric("cdpw_dead_letters_total", stage="stream") == len(bad)
+
+
+def test_a_wrong_client_key_stops_the_worker_without_dead_letters_or_commits(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
+) -> None:
+    traffic = shop_traffic(guests=3, orders_per_guest=1)
+    produce_json(producer(bootstrap), topics.source, traffic)
+    worker = start_worker(CDPW_CDP_CLIENT_KEY="not-our-tenant")
+    assert worker.process is not None
+    assert worker.process.wait(60) == 1, worker.tail()
+    assert "CDPW_CDP_CLIENT_KEY" in worker.tail(200)
+    assert committed_total(bootstrap, topics) == 0
+    assert read_all(bootstrap, topics.dlq, 1, timeout=3) == []
+    assert sandbox_orders(sandbox.url) == []
