@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from worker.errors import ConfigurationError
+from worker.fates import fate_table
 
 PREFIX = "CDPW_"
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -120,6 +121,9 @@ class Settings(BaseSettings):
         20, ge=1, description="Transient CDP failures in a row that open an API's circuit (intake pauses)."
     )
     circuit_open_s: float = Field(10.0, gt=0, description="How long an open circuit waits before a probe.")
+    fate_overrides: str = Field(
+        "", description="Fate table overrides API:STATUS=ACTION, e.g. rest:409=done,*:5xx=dead_letter."
+    )
 
     # Dead letters
     dlq_topic: str = Field("commerce-events.dlq", description="Dead-letter topic.")
@@ -209,6 +213,10 @@ class Settings(BaseSettings):
         if self.wire_format == "avro-registry" and not self.schema_registry_url:
             raise ValueError("schema_registry_url: required when wire_format is avro-registry")
         parse_delay_ms(self.record_sink_delay_ms)
+        try:
+            fate_table(self.fate_overrides)
+        except ValueError as exc:
+            raise ValueError(f"fate_overrides: {exc}") from None
         return self
 
     def require_bootstrap(self) -> str:

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2] / "worker"
 PURE = sorted(
     [
         ROOT / "errors.py",
+        ROOT / "fates.py",
         ROOT / "plans.py",
         ROOT / "retry.py",
         ROOT / "runtime" / "offsets.py",
