@@ -139,7 +139,7 @@ def judge(chaos: Chaos, work: Workload, produced: int, committed_total: int, dlq
     dead_letter_check(work, [letter(m) for m in read_topic(chaos.broker.bootstrap, dlq)], verdict)
     order_check(work, chaos.sandbox.url, verdict)
     injected = chaos.faults.injected
-    requests = max(injected.get("requests", 0), 1)
+    requests = max(injected["requests"] - injected["outage"], 1)  # the share outside outages
     verdict.figures["faults_injected"] = {
         **dict(chaos.injected), "poison_records": len(work.poison),
         "http_500": injected["500"], "http_503": injected["503"], "http_429": injected["429"],
@@ -189,12 +189,14 @@ def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) ->
     )
     producer.start()
     play(chaos, profile, seed)
+    finished_under_faults = chaos.committed_total()
     producer.join(timeout=300)
     settled_at = time.monotonic()
     total = settle(chaos, producer.delivered, profile.settle_timeout_s)
     chaos.faults.harvest()
     verdict = judge(chaos, work, producer.delivered, total, dlq)
     verdict.figures["producer_failures"] = producer.failed[:5]
+    verdict.figures["records"]["committed_when_faults_ended"] = finished_under_faults
     verdict.figures["seconds"] = {"total": round(time.monotonic() - started, 1),
                                   "settle": round(time.monotonic() - settled_at, 1)}  # fmt: skip
     return verdict

@@ -31,13 +31,13 @@ class Profile:
 
 
 SHORT = Profile(
-    name="short", seconds=45, kills=5, pauses=2, pause_s=(2, 4), outages=2, outage_s=6,
+    name="short", seconds=50, kills=3, pauses=2, pause_s=(2, 4), outages=2, outage_s=6,
     slowdowns=1, slowdown_s=6, rebalances=1, rebalance_s=12, correction_orders=80, shop_guests=30,
     shop_orders_per_guest=2, poison_per_kind=1, settle_timeout_s=90,
 )  # fmt: skip
 LONG = Profile(
-    name="long", seconds=960, kills=55, pauses=12, pause_s=(3, 8), outages=5, outage_s=60,
-    slowdowns=4, slowdown_s=30, rebalances=6, rebalance_s=40, correction_orders=1500, shop_guests=600,
+    name="long", seconds=960, kills=55, pauses=12, pause_s=(2, 4), outages=5, outage_s=60,
+    slowdowns=4, slowdown_s=30, rebalances=6, rebalance_s=40, correction_orders=1000, shop_guests=400,
     shop_orders_per_guest=3, poison_per_kind=4, settle_timeout_s=900,
 )  # fmt: skip
 PROFILES = {profile.name: profile for profile in (SHORT, LONG)}

@@ -23,10 +23,13 @@ from confluent_kafka import KafkaError, Message, Producer
 from tests.chaos.workload import Record
 from tests.support.worker_process import WorkerProcess
 
-#: Fast group membership, so a killed member's partitions move on quickly.
-FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "1500", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "300"}
+#: Group membership: a killed member's partitions move on after 6 s, and a broker pause (at most 4 s)
+#: never outlasts a session (a session expiring during a pause leaves tansu's group without owners).
+FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "6000", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "700"}
 #: A worker without partitions this long after its start is stuck joining the group (restarted, counted).
 STUCK_AFTER_S = 30.0
+#: Longest wait for the worker to be killed to own partitions (an outage can hold a join up).
+KILL_WAIT_S = 20.0
 
 
 class SandboxFaults:
@@ -86,11 +89,25 @@ class WorkerPool:
         self.born[role] = time.monotonic()
 
     def kill_one(self) -> str:
-        """SIGKILL a running worker at random and start its replacement at once; returns its role."""
+        """SIGKILL a running worker at random once it owns partitions (so the kill lands while it works,
+        not while it joins), a random moment later; its replacement starts at once. Returns its role."""
         role = self.rng.choice(sorted(self.running))
+        worker = self.running[role]
+        deadline = time.monotonic() + KILL_WAIT_S
+        while time.monotonic() < deadline and not self._owns_partitions(worker):
+            self.supervise()
+            time.sleep(0.2)
+        time.sleep(self.rng.uniform(0.2, 2.5))
         self.running[role].kill()
         self.start(role)
         return role
+
+    @staticmethod
+    def _owns_partitions(worker: WorkerProcess) -> bool:
+        try:
+            return worker.metric("cdpw_partitions_assigned") > 0
+        except httpx.HTTPError:
+            return False
 
     def leave(self, role: str) -> None:
         """SIGTERM: the worker drains, commits and leaves the group (a rebalance); reaped later."""
@@ -117,7 +134,7 @@ class WorkerPool:
             return False
         try:
             return worker.metric("cdpw_partitions_assigned") == 0
-        except httpx.HTTPError:
+        except httpx.HTTPError:  # not serving metrics yet after STUCK_AFTER_S: let it be
             return False
 
     def stop_all(self) -> None:

@@ -114,7 +114,7 @@ def order_check(work: Workload, sandbox_url: str, verdict: Verdict) -> None:
         "wrong_fields": len(problems) - len(lost) - len(duplicated)
         - sum(p.endswith("should not exist") for p in problems),
     }  # fmt: skip
-    verdict.violations += problems[:40]
+    verdict.violations += sorted(problems, key=lambda p: p.endswith(": missing"))[:40]
     refused = Counter(item["reason"] for item in rejections(sandbox_url))
     verdict.figures["sandbox_rejected_sequences"] = dict(refused)
 
