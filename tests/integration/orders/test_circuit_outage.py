@@ -11,15 +11,7 @@ from tests.integration.orders.conftest import Topics, WorkerFactory
 from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import order_problems, placed_orders, sandbox_orders, shop_traffic
 from tests.support.kafka import produce_json, producer
-
-
-def _wait(check: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
+from tests.support.waiting import wait_until
 
 
 def test_an_outage_longer_than_the_retry_deadline_dead_letters_nothing(
@@ -40,7 +32,7 @@ def test_an_outage_longer_than_the_retry_deadline_dead_letters_nothing(
             return False
         return ready.status_code == 503 and "circuit open for stream" in ready.text
 
-    assert _wait(circuit_open, 60), worker.tail()
+    assert wait_until(circuit_open, 60), worker.tail()
     assert worker.metric("cdpw_circuit_state", api="stream") == 2
     time.sleep(6)  # twice the retry deadline: without the circuit, records would be dead-lettered now
     assert worker.metric("cdpw_dead_letters_total") == 0
