@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
+from worker.config import load_settings
 from worker.logs import JsonFormatter
 from worker.redact import MASK, RedactingFilter, Redactor, install, pii_hash, settings_secrets
-from worker.config import load_settings
 
 TOKEN = "tok-3f9a0c2e-SECRET"
 EMAIL = "zoe.muller.7@example.com"
@@ -97,10 +97,12 @@ def test_message_arguments_extras_and_exceptions_are_redacted(
 
 
 def test_settings_secrets_are_the_secret_fields_and_never_in_repr() -> None:
-    settings = load_settings(
-        {"CDPW_CDP_API_TOKEN": TOKEN, "CDPW_KAFKA_SASL_PASSWORD": "pw-123456",
-         "CDPW_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET": "oidc-secret-9"}  # fmt: skip
-    )
+    environ = {
+        "CDPW_CDP_API_TOKEN": TOKEN,
+        "CDPW_KAFKA_SASL_PASSWORD": "pw-123456",
+        "CDPW_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET": "oidc-secret-9",
+    }
+    settings = load_settings(environ)
     assert sorted(settings_secrets(settings)) == sorted([TOKEN, "pw-123456", "oidc-secret-9"])
     for text in (repr(settings), str(settings), settings.model_dump_json()):
         assert TOKEN not in text
