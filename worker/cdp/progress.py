@@ -11,8 +11,10 @@ seconds. What the fields mean:
 * ``running``: the plan being sent: its id (the event id), browser, the session cart it was planned
   against (``base_cart``: the plan is rebuilt from it identically), steps accepted (``done``), and
   ``pending`` when a step that must not be repeated may have reached CDP without a confirmation.
-* ``finished`` / ``offsets``: recent finished event ids and the last finished offset per source
-  partition, so a redelivered record is recognised and not sent again.
+* ``finished`` / ``offsets``: recent finished event ids and the last finished record per source
+  partition (offset and Kafka timestamp), so a redelivered record is recognised and not sent
+  again. The timestamp keeps a recreated topic (offsets from 0 again, newer records) from being
+  taken for a redelivery.
 """
 
 from __future__ import annotations
@@ -60,17 +62,33 @@ class Progress:
     session: Session | None = None
     running: Running | None = None
     finished: tuple[str, ...] = ()
-    offsets: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    #: "topic:partition" → (offset, timestamp in ms) of the last finished record.
+    offsets: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
 
 def partition_label(topic: str, partition: int) -> str:
     return f"{topic}:{partition}"
 
 
-def already_finished(progress: Progress, event_id: str, topic: str, partition: int, offset: int) -> bool:
+@dataclass(frozen=True)
+class Position:
+    """Where a record sits: topic, partition, offset and its Kafka timestamp (ms)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+
+    @property
+    def label(self) -> str:
+        return partition_label(self.topic, self.partition)
+
+
+def already_finished(progress: Progress, event_id: str, at: Position) -> bool:
     """True when this record (or its event) was finished before: a redelivery."""
-    last = progress.offsets.get(partition_label(topic, partition))
-    return event_id in progress.finished or (last is not None and offset <= last)
+    last = progress.offsets.get(at.label)
+    redelivered = last is not None and at.offset <= last[0] and at.timestamp_ms <= last[1]
+    return event_id in progress.finished or redelivered
 
 
 def live_session(progress: Progress, browser_id: str, now: float, idle_s: float) -> Session | None:
@@ -152,10 +170,10 @@ def _cart_after(cart: tuple[CartLine, ...], step: Step) -> tuple[CartLine, ...]:
     return (*kept, step.line)
 
 
-def finish(progress: Progress, plan_id: str, topic: str, partition: int, offset: int) -> Progress:
+def finish(progress: Progress, plan_id: str, at: Position) -> Progress:
     """The plan is complete: remember its event id and offset, forget the running plan."""
     finished = (*progress.finished, plan_id)[-RECENT_FINISHED:]
-    offsets = {**progress.offsets, partition_label(topic, partition): offset}
+    offsets = {**progress.offsets, at.label: (at.offset, at.timestamp_ms)}
     return dataclasses.replace(progress, running=None, finished=finished, offsets=offsets)
 
 
@@ -190,7 +208,7 @@ def to_bytes(progress: Progress) -> bytes:
         {"plan": running.plan_id, "browser": running.browser_id, "base": _lines(running.base_cart),
          "done": running.done, "pending": running.pending, "ordered": running.ordered},
         "finished": list(progress.finished),
-        "offsets": dict(progress.offsets),
+        "offsets": {label: list(mark) for label, mark in progress.offsets.items()},
     }  # fmt: skip
     return orjson.dumps(data)
 
@@ -205,7 +223,7 @@ def from_bytes(raw: bytes) -> Progress:
             session=_session(data["session"]),
             running=_running(data["running"]),
             finished=tuple(data["finished"]),
-            offsets={str(k): int(v) for k, v in data["offsets"].items()},
+            offsets={str(k): (int(v[0]), int(v[1])) for k, v in data["offsets"].items()},
         )
     except (orjson.JSONDecodeError, KeyError, TypeError, AssertionError, ValueError) as exc:
         raise ValueError(f"unreadable progress record: {exc}") from exc

@@ -114,8 +114,7 @@ class CdpSink:
 
     async def process(self, record: Record, event: Event) -> None:
         call = _Call(record, event, self._key(record, event), self._progress(record, event))
-        where = (record.topic, record.partition, record.offset)
-        if prog.already_finished(call.progress, event.event_id, *where):
+        if prog.already_finished(call.progress, event.event_id, _position(record)):
             log.info("skipping finished record", extra={"event_id": event.event_id, "offset": record.offset})
             return
         if not plan_for(event, self._options.mapping).steps:
@@ -158,8 +157,7 @@ class CdpSink:
             await self._finish(call, plan.plan_id)
 
     async def _finish(self, call: _Call, plan_id: str) -> None:
-        record = call.record
-        call.progress = prog.finish(call.progress, plan_id, record.topic, record.partition, record.offset)
+        call.progress = prog.finish(call.progress, plan_id, _position(call.record))
         self._hold(call)
         await self._save(call)
 
@@ -271,6 +269,10 @@ class CdpSink:
 
     async def _save(self, call: _Call) -> None:
         await self._store.save(call.record.partition, call.key, prog.to_bytes(call.progress))
+
+
+def _position(record: Record) -> prog.Position:
+    return prog.Position(record.topic, record.partition, record.offset, record.timestamp_ms)
 
 
 def _read(key: str, raw: bytes) -> prog.Progress:

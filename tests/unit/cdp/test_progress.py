@@ -81,24 +81,35 @@ def test_a_lost_browser_is_never_chosen_again_and_its_plan_starts_over() -> None
     assert prog.choose_browser(state, "p1", "shop") is None
 
 
+def at(partition: int, offset: int, timestamp_ms: int = 1000) -> prog.Position:
+    return prog.Position("orders", partition, offset, timestamp_ms)
+
+
 def test_finished_records_are_recognised_by_offset_or_event_id() -> None:
-    done = prog.finish(started(), "p1", "orders", 3, 41)
-    assert prog.already_finished(done, "p9", "orders", 3, 40)
-    assert prog.already_finished(done, "p1", "orders", 3, 99)
-    assert not prog.already_finished(done, "p9", "orders", 3, 42)
-    assert not prog.already_finished(done, "p9", "orders", 2, 1)
+    done = prog.finish(started(), "p1", at(3, 41))
+    assert prog.already_finished(done, "p9", at(3, 40, timestamp_ms=900))
+    assert prog.already_finished(done, "p1", at(3, 99, timestamp_ms=5000))
+    assert not prog.already_finished(done, "p9", at(3, 42))
+    assert not prog.already_finished(done, "p9", at(2, 1))
+
+
+def test_a_newer_record_at_an_old_offset_is_not_a_redelivery() -> None:
+    done = prog.finish(started(), "p1", at(3, 41, timestamp_ms=1000))
+    assert not prog.already_finished(done, "p9", at(3, 0, timestamp_ms=2000))  # the topic was recreated
 
 
 def test_only_recent_event_ids_are_kept() -> None:
     state = prog.Progress()
     for n in range(40):
-        state = prog.finish(state, f"e{n}", "orders", 0, n)
+        state = prog.finish(state, f"e{n}", at(0, n))
     assert state.finished == tuple(f"e{n}" for n in range(24, 40))
 
 
 def test_progress_survives_its_json_form() -> None:
     state = prog.with_pending(prog.accepted(started(), ADD, 5.5), True)
-    state = dataclasses.replace(state, dead_browsers=("old",), finished=("e0",), offsets={"orders:0": 7})
+    state = dataclasses.replace(
+        state, dead_browsers=("old",), finished=("e0",), offsets={"orders:0": (7, 1234)}
+    )
     assert prog.from_bytes(prog.to_bytes(state)) == state
     assert prog.from_bytes(prog.to_bytes(prog.Progress())) == prog.Progress()
 

@@ -80,7 +80,7 @@ async def test_order_is_sent_in_order_on_a_new_browser_and_saved(clock: Clock) -
     assert stream.events() == ORDER_FLOW
     assert {sent.browser for sent in stream.sent} == {"new-1"}
     saved = from_bytes(state.tables[0]["C-1"])
-    assert (saved.browser_id, saved.running, saved.offsets) == ("new-1", None, {"orders:0": 0})
+    assert (saved.browser_id, saved.running, saved.offsets) == ("new-1", None, {"orders:0": (0, 0)})
 
 
 async def test_a_redelivered_record_sends_nothing_again(clock: Clock) -> None:
@@ -246,4 +246,4 @@ async def test_a_browser_lost_after_its_order_was_created_does_not_create_it_aga
     await sink.process(record(0), event("OrderPlaced"))
     assert stream.events() == ORDER_FLOW[:7]
     assert stream.browsers == 1
-    assert from_bytes(state.tables[0]["C-1"]).offsets == {"orders:0": 0}
+    assert from_bytes(state.tables[0]["C-1"]).offsets == {"orders:0": (0, 0)}
