@@ -42,7 +42,7 @@ def _check(_args: argparse.Namespace, _rest: list[str]) -> int:
 def _demo(args: argparse.Namespace, _rest: list[str]) -> int:
     from worker.tools.demo import demo  # noqa: PLC0415
 
-    return demo(keep_running=args.keep_running)
+    return demo(keep_running=args.keep_running, guests=args.guests)
 
 
 def _backfill(args: argparse.Namespace, _rest: list[str]) -> int:
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(fn=_sandbox)
     demo = sub.add_parser("demo", help="embedded broker + sandbox + worker + sample traffic")
     demo.add_argument("--keep-running", action="store_true", help="stay up after the summary")
+    demo.add_argument("--guests", type=int, default=300, help="shoppers in the sample traffic (default 300)")
     demo.set_defaults(fn=_demo)
     produce = sub.add_parser("produce", help="publish events from a JSON-lines file, encoded as configured")
     produce.add_argument("--file", required=True, help="JSON-lines file, one commerce event per line")

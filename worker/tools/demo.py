@@ -148,23 +148,28 @@ def _metric(text: str, name: str, **labels: str) -> float:
     return total
 
 
-def _wait_caught_up(stack: Stack, expected: int, timeout: float = 600.0) -> float:
-    started = time.monotonic()
+def _wait_caught_up(stack: Stack, expected: int, timeout: float = 600.0) -> tuple[float, int]:
+    """Show progress until every record is finished; returns the seconds from the first finished one
+    and how many finished."""
+    deadline = time.monotonic() + timeout
+    first: float | None = None
     finished = 0.0
-    while time.monotonic() - started < timeout:
+    while time.monotonic() < deadline:
         if stack.worker.poll() is not None:
             raise RuntimeError(
                 f"the worker exited ({stack.worker.returncode}); see {stack.workdir}/worker.log"
             )
         with contextlib.suppress(httpx.HTTPError):
             finished = _metric(httpx.get(stack.metrics_url, timeout=5).text, "cdpw_records_finished_total")
-        rate = finished / max(time.monotonic() - started, 1e-9)
+        if finished and first is None:
+            first = time.monotonic()
+        rate = finished / max(time.monotonic() - (first or time.monotonic()), 1e-9) if first else 0.0
         print(f"\r      {int(finished)}/{expected} records finished ({rate:,.0f}/s)", end="", flush=True)
         if finished >= expected:
             break
         time.sleep(0.5)
     print()
-    return time.monotonic() - started
+    return time.monotonic() - (first or time.monotonic()), int(finished)
 
 
 def _summary(stack: Stack, published: int, orders_sent: int, seconds: float) -> None:
@@ -224,11 +229,11 @@ def demo(keep_running: bool = False, guests: int = 300) -> int:
             f"traffic: {guests} guests, {published} records ({orders} orders, {len(BAD_RECORDS)} bad ones)",
         )
         _step(6, "processing")
-        seconds = _wait_caught_up(stack, published)
+        seconds, finished = _wait_caught_up(stack, published)
         _summary(stack, published, orders, seconds)
         if keep_running:
             print("\nRunning until Ctrl-C ...", flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 while stack.worker.poll() is None:
                     time.sleep(1)
-    return 0
+    return 0 if finished >= published else 1
