@@ -1,8 +1,9 @@
 """Log redaction: secrets never reach a log line; personal data reaches it only hashed.
 
-:class:`Redactor` rewrites text: every configured secret (and its URL-encoded form) becomes
-``***``; emails (plain or URL-encoded, as in Stream query strings) and the values of personal
-fields in JSON or Python-repr text (``"firstname": "Zoë"``, ``%22lastname%22%3A%22…``) become
+:class:`Redactor` rewrites text: every configured secret (and its URL-encoded form) and every
+credential query parameter (pre-signed URL signatures, ``token=``) becomes ``***``; emails
+(plain or URL-encoded, as in Stream query strings) and the values of personal fields in JSON or
+Python-repr text (``"firstname": "Zoë"``, ``%22lastname%22%3A%22…``) become
 ``pii:<first 12 hex of sha256>``, so equal values still correlate across lines. With
 ``hash_pii=False`` (``CDPW_LOG_PII=true``, debugging only) personal data stays in clear; secrets
 are redacted regardless.
@@ -47,6 +48,11 @@ _LOCAL = r"[A-Za-z0-9._+-]"
 _EMAIL = re.compile(
     rf"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<![A-Za-z0-9._+%-])){_LOCAL}+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 )
+#: Query parameters that carry credentials (pre-signed upload URLs, bearer tokens in URLs).
+_CREDENTIAL_PARAM = re.compile(
+    r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|access_token|token|sig)=)[^&\s\"']+",
+    re.IGNORECASE,
+)
 _KEYS = "|".join(PII_FIELDS)
 _JSON_FIELD = re.compile(rf"""(["'])({_KEYS})\1(\s*:\s*)(["'])(.*?)(?<!\\)\4""")
 _ENCODED_FIELD = re.compile(rf"(%22)({_KEYS})(%22(?:%3A|%3a|:)%22)(.*?)(%22)")
@@ -76,6 +82,7 @@ class Redactor:
         """``value`` with secrets masked and, unless disabled, personal data hashed."""
         for secret in self.secrets:
             value = value.replace(secret, MASK)
+        value = _CREDENTIAL_PARAM.sub(rf"\1{MASK}", value)
         if self.hash_pii:
             value = _JSON_FIELD.sub(_hash_json_field, value)
             value = _ENCODED_FIELD.sub(_hash_encoded_field, value)

@@ -25,6 +25,16 @@ def test_a_secret_and_its_url_encoded_form_are_masked() -> None:
     assert REDACTOR.text(TOKEN) == MASK
 
 
+def test_credentials_in_request_urls_are_masked() -> None:
+    url = ("PUT https://bucket.s3.amazonaws.com/b/1?X-Amz-Credential=AKIA1%2F2026&X-Amz-Date=20261127"
+           "&X-Amz-Signature=9f86d081884c7d65&token=abc123 failed")  # fmt: skip
+    redacted = REDACTOR.text(url)
+    assert "AKIA1" not in redacted
+    assert "9f86d081884c7d65" not in redacted
+    assert "abc123" not in redacted
+    assert "X-Amz-Date=20261127" in redacted
+
+
 def test_a_plain_email_becomes_its_hash() -> None:
     assert REDACTOR.text(f"guest {EMAIL} ordered") == f"guest {pii_hash(EMAIL)} ordered"
 
