@@ -75,9 +75,13 @@ class RestTransientError(TransientError):
 
 
 class OrderNotVisibleError(TransientError):
-    """A correction's order is not in CDP yet (its Stream creation may still be processed)."""
+    """A correction's order is not in CDP yet (its Stream creation may still be processed).
 
-    api = "rest"
+    Its ``api`` is ``order_wait``, not ``rest``: REST answered fine, so waiting for an order must
+    not count against the REST circuit breaker (the engine keeps one breaker per ``api``).
+    """
+
+    api = "order_wait"
     stage = "rest"
     reason = "order_not_visible"
 

@@ -60,4 +60,4 @@ def test_batch_error_lines_and_extension_limits_are_dead_lettered_and_orphans_ar
 
     orders = httpx.get(f"{sandbox.url}/_sandbox/orders", params={"referenceId": "NEVER-PLACED-1"}).json()
     assert [o["createdBy"] for o in orders["items"]] == ["rest"]
-    assert worker.metric("cdpw_retries_total", reason="order_not_visible") > 0
+    assert worker.metric("cdpw_retries_total", api="order_wait", reason="order_not_visible") > 0
