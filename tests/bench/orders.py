@@ -18,7 +18,7 @@ from tests.bench.figures import Latency, RunFigures, median
 from tests.bench.orderload import order_traffic, publish_backlog
 from tests.bench.references import RawOptions, raw_client, sequential_consumer
 from tests.bench.stage import fresh_topics, start_sandbox
-from tests.bench.transports import STACKS, WORKER_STACK
+from tests.bench.transports import STACKS
 from tests.bench.workerrun import WorkerRunOptions, run_worker
 
 #: A raw client run shorter than this is repeated (median taken); longer ones run once.
@@ -115,9 +115,8 @@ def raw_median(
 
 
 def stack_variants() -> list[RawOptions]:
-    """Every HTTP stack with the worker's pool size, and the worker's own stack with a small pool."""
-    variants = [RawOptions(cap_s=STACK_CAP_S, stack=stack) for stack in STACKS]
-    return [*variants, RawOptions(max_connections=16, cap_s=STACK_CAP_S, stack=WORKER_STACK)]
+    """Every HTTP stack with the worker's default concurrency and connection count."""
+    return [RawOptions(cap_s=STACK_CAP_S, stack=stack) for stack in STACKS]
 
 
 def compare_stacks(options: OrdersOptions, keys: int = 1000) -> list[RunFigures]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -125,7 +126,8 @@ async def _raw(sandbox: RunningSandbox, plans: dict[str, list[Plan]], options: R
                 for key, key_plans in plans.items()}  # fmt: skip
         resumed, cpu_resumed = time.monotonic(), time.process_time()
         deadline = resumed + options.cap_s
-        await asyncio.gather(*(_lane(transport, orders, gate, tally, deadline) for orders in urls.values()))
+        lanes = (_lane(transport, urls[key], _shard(browsers[key]), gate, tally, deadline) for key in urls)
+        await asyncio.gather(*lanes)
         ended, cpu_ended = time.monotonic(), time.process_time()
     finally:
         await transport.aclose()
@@ -153,15 +155,21 @@ async def _create_browsers(
     return dict(zip(keys, refs, strict=True))
 
 
+def _shard(browser: str) -> int:
+    """The worker's pool choice for a browser (:meth:`worker.cdp.stream.StreamClient.send`)."""
+    return zlib.crc32(browser.encode())
+
+
 async def _lane(
-    transport: RawTransport, orders: list[list[str]], gate: asyncio.Semaphore, tally: _Tally, deadline: float
-) -> None:
+    transport: RawTransport, orders: list[list[str]], shard: int, gate: asyncio.Semaphore, tally: _Tally,
+    deadline: float,
+) -> None:  # fmt: skip
     """One key's orders, in order; each order holds one of the ``concurrency`` slots while it runs."""
     for order in orders:
-        if time.monotonic() > deadline:
-            return
         async with gate:
+            if time.monotonic() > deadline:  # checked once a slot is held: lanes queue on the gate
+                return
             for url in order:
-                status, _ = await transport.get(url)
+                status, _ = await transport.get(url, shard)
                 tally.call(status)
         tally.orders += 1
