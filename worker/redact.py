@@ -43,19 +43,20 @@ PII_FIELDS = (
 #: The smallest secret that is masked; shorter ones would mask unrelated text.
 MIN_SECRET_LENGTH = 4
 
-_LOCAL = r"[A-Za-z0-9._+-]"
-# A local part starts after a non-local character or after a %XX escape (URL-encoded quote).
-_EMAIL = re.compile(
-    rf"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<![A-Za-z0-9._+%-])){_LOCAL}+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-)
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
+_HEX = frozenset("0123456789abcdefABCDEF")
+# The domain is matched forward from the "@" (plain or URL-encoded); the local part is found by
+# walking back, which is much cheaper than a regex that tries a local part at every position.
+_AT_DOMAIN = re.compile(r"(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 #: Query parameters that carry credentials (pre-signed upload URLs, bearer tokens in URLs).
 _CREDENTIAL_PARAM = re.compile(
-    r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|access_token|token|sig)=)[^&\s\"']+",
+    r"([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|access_token|token|sig)=)"
+    r"[^&\s\"']+",
     re.IGNORECASE,
 )
 _KEYS = "|".join(PII_FIELDS)
 _JSON_FIELD = re.compile(rf"""(["'])({_KEYS})\1(\s*:\s*)(["'])(.*?)(?<!\\)\4""")
-_ENCODED_FIELD = re.compile(rf"(%22)({_KEYS})(%22(?:%3A|%3a|:)%22)(.*?)(%22)")
+_ENCODED_FIELD = re.compile(rf"(%22)({_KEYS})(%22(?:%3A|%3a|:)(?:%20|\+)*%22)(.*?)(%22)")
 
 
 def pii_hash(value: str) -> str:
@@ -86,7 +87,7 @@ class Redactor:
         if self.hash_pii:
             value = _JSON_FIELD.sub(_hash_json_field, value)
             value = _ENCODED_FIELD.sub(_hash_encoded_field, value)
-            value = _EMAIL.sub(lambda m: pii_hash(m.group(0).replace("%40", "@")), value)
+            value = _hash_emails(value)
         return value
 
     def field(self, name: str, value: object) -> object:
@@ -96,6 +97,30 @@ class Redactor:
         if self.hash_pii and name in PII_FIELDS:
             return pii_hash(value)
         return self.text(value)
+
+
+def _hash_emails(text: str) -> str:
+    if "@" not in text and "%40" not in text:
+        return text
+    parts, done = [], 0
+    for match in _AT_DOMAIN.finditer(text):
+        begin = _local_start(text, match.start(), done)
+        if begin == match.start():
+            continue  # no local part: not an email
+        local = text[begin : match.start()]
+        parts += [text[done:begin], pii_hash(f"{local}@{match.group(0).removeprefix('%40').lstrip('@')}")]
+        done = match.end()
+    return "".join([*parts, text[done:]])
+
+
+def _local_start(text: str, at: int, floor: int) -> int:
+    """Where the local part ending at ``at`` starts (after a ``%XX`` escape such as an encoded quote)."""
+    begin = at
+    while begin > floor and text[begin - 1] in _LOCAL_CHARS:
+        begin -= 1
+    if begin > floor and text[begin - 1] == "%" and set(text[begin : begin + 2]) <= _HEX and begin + 2 < at:
+        begin += 2
+    return begin
 
 
 def _hash_json_field(match: re.Match[str]) -> str:

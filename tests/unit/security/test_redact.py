@@ -39,6 +39,20 @@ def test_a_plain_email_becomes_its_hash() -> None:
     assert REDACTOR.text(f"guest {EMAIL} ordered") == f"guest {pii_hash(EMAIL)} ordered"
 
 
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [("<zoe@example.com>", "zoe@example.com"), ("%22a.b%40shop.example.de%22", "a.b@shop.example.de"),
+     ("mail=x_y+1@mail.example.org,", "x_y+1@mail.example.org")],
+)  # fmt: skip
+def test_emails_are_found_at_their_boundaries(text: str, email: str) -> None:
+    assert pii_hash(email) in REDACTOR.text(text)
+    assert "example" not in REDACTOR.text(text)
+
+
+def test_an_at_sign_without_a_local_part_is_left_alone() -> None:
+    assert REDACTOR.text("meet @example.com at 5") == "meet @example.com at 5"
+
+
 def test_an_email_in_a_stream_query_string_is_hashed() -> None:
     message = quote(json.dumps({"type": "IDENTITY", "identifiers": [{"provider": "email", "id": EMAIL}]}))
     redacted = REDACTOR.text(f"GET https://cdp/v1.2/event/create.json?client_key=k&message={message}")
@@ -52,6 +66,7 @@ def test_an_email_in_a_stream_query_string_is_hashed() -> None:
         '{"firstname": "Zoë", "lastname": "Müller", "email": "zoe@example.com"}',
         "{'first_name': 'Zoë', 'last_name': 'Müller'}",
         quote('{"firstname":"Zoë","lastname":"Müller"}'),
+        quote('{"firstname": "Zoë", "lastname": "Müller"}'),
     ],
 )
 def test_names_in_json_repr_and_url_encoded_text_are_hashed(text: str) -> None:
