@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from worker.cdp.rest_errors import OrderNotVisibleError
+from worker.cdp.rest_errors import OrderNotVisibleError, RestRejectedError
 from worker.mapping.corrections import Delete, ItemDoc, OrderDoc, Upsert
 
 log = logging.getLogger("worker.cdp.rest")
@@ -104,9 +104,20 @@ class RestOrderWriter:
         if not fresh and differs(order, doc.fields, ORDER_KEYS):
             await self._rest.replace_order(order["ref"], doc.fields)
         if doc.contact is not None and "contact" not in order:
-            await self._rest.create_contact(order["ref"], doc.contact)
+            await self._contact(order["ref"], doc.contact, fresh)
         await self._items(order["ref"], doc.items, fresh)
         await self.extension("orders", order["ref"], doc.extensions, fresh)
+
+    async def _contact(self, order_ref: str, contact: Mapping[str, object], fresh: bool) -> None:
+        """Link the order to its guest. Also repairs an order whose earlier create stopped before it."""
+        try:
+            await self._rest.create_contact(order_ref, contact)
+        except RestRejectedError as exc:
+            if fresh:
+                raise
+            # An order CDP assembled from Stream is already linked to its guest (ADD_CONTACTS /
+            # IDENTITY); CDP refusing a second contact there is no reason to fail the correction.
+            log.warning("contact not added to an existing order: %s", exc, extra={"order_ref": order_ref})
 
     async def exists(self, doc: OrderDoc) -> bool:
         """Whether CDP holds the order (same ``referenceId``, ``orderedAt`` within 2 days)."""

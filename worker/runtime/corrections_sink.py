@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -33,6 +34,8 @@ from worker.runtime.records import Record
 log = logging.getLogger("worker.corrections")
 
 Fallback = Literal["create", "batch", "dead_letter"]
+#: Records remembered as waiting for their order (far above the engine's concurrency bound).
+MAX_WAITING = 100_000
 Closer = Callable[[], Awaitable[None]]
 
 
@@ -82,7 +85,8 @@ class CorrectionsSink:
         self._batch = batch
         self._clock = clock
         self._closers = closers
-        self._first_miss: dict[str, float] = {}
+        #: First time each waiting record missed its order (bounded: abandoned records age out).
+        self._first_miss: OrderedDict[str, float] = OrderedDict()
 
     @property
     def has_batch(self) -> bool:
@@ -115,6 +119,8 @@ class CorrectionsSink:
     def _waited_long_enough(self, event_id: str) -> bool:
         now = self._clock()
         first = self._first_miss.setdefault(event_id, now)
+        while len(self._first_miss) > MAX_WAITING:
+            self._first_miss.popitem(last=False)
         return now - first >= self._options.wait_s
 
     async def _fallback(self, record: Record, action: Action, event_id: str) -> None:

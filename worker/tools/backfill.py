@@ -197,17 +197,44 @@ def reconcile_actions(
     return found
 
 
+async def _send_all(uploader: BatchUploader, actions: Iterable[tuple[int, Action]], slots: int,
+                    report: Report, out: IO[str]) -> None:  # fmt: skip
+    """Send every action with at most ``slots`` in flight, so a large file is never all in memory."""
+    free = asyncio.Semaphore(slots)
+    running: set[asyncio.Task[None]] = set()
+    failures: list[BaseException] = []
+
+    def finished(task: asyncio.Task[None]) -> None:
+        running.discard(task)
+        free.release()
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            failures.append(error)
+
+    for number, action in actions:
+        await free.acquire()
+        if failures:
+            break
+        task = asyncio.create_task(_send(uploader, number, action, report, out))
+        running.add(task)
+        task.add_done_callback(finished)
+    await asyncio.gather(*running, return_exceptions=True)
+    if failures:
+        raise failures[0]
+
+
 async def backfill_async(source: Path | float, settings: Settings, rejected_path: Path | None,
                          out: IO[str]) -> Report:  # fmt: skip
     """Send ``source`` (a JSON-lines file, or hours of reconciliation) through the Batch uploader."""
     report = Report()
     if isinstance(source, Path):
-        actions = list(read_actions(source, report, settings.cdp_point_of_sale))
+        actions: Iterable[tuple[int, Action]] = read_actions(source, report, settings.cdp_point_of_sale)
     else:
         actions = reconcile_actions(settings, source, report, out)
     uploader = build_batch_uploader(settings, None)
     try:
-        await asyncio.gather(*(_send(uploader, n, a, report, out) for n, a in actions))
+        # Two files' worth of records in flight: the next file fills while one uploads.
+        await _send_all(uploader, actions, 2 * settings.batch_max_records, report, out)
     finally:
         await uploader.aclose()
     progress(report, out)

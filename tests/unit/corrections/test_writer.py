@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from tests.unit.corrections.conftest import EventBuilder, order_line
 from tests.unit.corrections.fakes import FakeRest
-from worker.cdp.rest_errors import OrderNotVisibleError
+from worker.cdp.rest_errors import OrderNotVisibleError, RestRejectedError
 from worker.cdp.rest_orders import RestOrderWriter, same_value
 from worker.mapping.corrections import Delete, Upsert, action_for
 
@@ -112,3 +114,19 @@ async def test_an_order_more_than_two_days_away_is_another_order(build: EventBui
 )  # fmt: skip
 def test_values_compare_as_cdp_stores_them(current: object, desired: object, same: bool) -> None:
     assert same_value(current, desired) is same
+
+
+async def test_cdp_refusing_a_contact_on_an_existing_order_does_not_fail_the_correction(
+    build: EventBuilder,
+) -> None:
+    class StreamLinked(FakeRest):
+        async def create_contact(self, order_ref: str, body: Mapping[str, object]) -> dict[str, Any]:
+            raise RestRejectedError("The order already has a primary contact", status=400)
+
+    rest = StreamLinked()
+    stream_order = dict(upsert_of(build).order.fields)
+    await rest.create_order(stream_order)
+    await RestOrderWriter(rest).upsert(upsert_of(build), create=False)
+    assert len(rest.items) == len(upsert_of(build).order.items)
+    with pytest.raises(RestRejectedError):
+        await RestOrderWriter(StreamLinked()).upsert(upsert_of(build, "OrderImported"), create=True)
