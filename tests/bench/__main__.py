@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--runtime-records", type=int, default=200_000, help="records for the throughput run")
     parser.add_argument("--backlog-records", type=int, default=1_000_000, help="records for the memory run")
     parser.add_argument("--orders", type=int, default=2000, help="orders per cell of the orders run")
-    parser.add_argument("--orders-cap-s", type=float, default=40.0, help="time cap of each orders run")
+    parser.add_argument("--orders-cap-s", type=float, default=25.0, help="time cap of each orders run")
     parser.add_argument(
         "--no-stacks", action="store_true", help="skip the raw client's HTTP stack comparison"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 
 from tests.bench.figures import RunFigures, ratio
@@ -38,6 +39,9 @@ def print_preamble(options: OrdersOptions) -> None:
         f"worker with its defaults (200 records in flight, 100 connections); latency = Kafka timestamp → "
         f"CHECKOUT accepted,\nmeasured on {options.paced} extra orders paced at {options.paced_per_s:g}/s "
         f"before the backlog. CPU µs/call: the client process's CPU over its Stream calls."
+    )
+    print(
+        f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (on {os.cpu_count()} cores)"
     )
     print(HEADER, flush=True)
 
@@ -87,9 +91,10 @@ def print_stacks(runs: Sequence[RunFigures]) -> None:
 
 
 def print_caveat() -> None:
+    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (on {os.cpu_count()} cores)")
     print(
         "caveat: broker, sandbox, worker and this driver share the machine's cores, so rates and "
         "latencies move\nwith whatever else runs (±20 % between runs is normal here); CPU per call is "
         "the steadier figure.\nAt L = 0 the sandbox's own CPU (see sandbox µs/call) bounds every client; "
-        "the raw client's row is a median of repeats."
+        "the raw client's row is the median of 3 runs\nwhere one run is cheap (< 10 s)."
     )

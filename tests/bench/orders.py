@@ -24,7 +24,7 @@ from tests.bench.workerrun import WorkerRunOptions, run_worker
 #: A raw client run shorter than this is repeated (median taken); longer ones run once.
 CHEAP_S = 10.0
 #: Time cap of each run of the HTTP stack comparison.
-STACK_CAP_S = 20.0
+STACK_CAP_S = 12.0
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ class OrdersOptions:
     """Size of every cell; caps keep the slow cells (sequential at 50 ms, K = 10) short."""
 
     orders: int = 2000
-    paced: int = 150
+    paced: int = 100
     paced_per_s: float = 10.0
-    cap_s: float = 40.0
-    sequential_cap_s: float = 30.0
+    cap_s: float = 25.0
+    sequential_cap_s: float = 20.0
     raw_repeats: int = 3
     latencies_ms: tuple[float, ...] = (0.0, 50.0)
     keys: tuple[int, ...] = (10, 1000)
-    transport_orders: int = 500
+    transport_orders: int = 300
 
 
 @dataclass(frozen=True)
