@@ -213,10 +213,17 @@ def to_bytes(progress: Progress) -> bytes:
     return orjson.dumps(data)
 
 
+class NewerProgressError(Exception):
+    """The record was written by a newer worker (higher ``v``): reading it as ours could lose progress."""
+
+
 def from_bytes(raw: bytes) -> Progress:
-    """Inverse of :func:`to_bytes`; raises ``ValueError`` on a value it cannot read."""
+    """Inverse of :func:`to_bytes`; raises ``ValueError`` on a value it cannot read and
+    :class:`NewerProgressError` on one from a newer format."""
     try:
         data = orjson.loads(raw)
+        if isinstance(data, dict) and isinstance(data.get("v"), int) and data["v"] > VERSION:
+            raise NewerProgressError(f"progress format v{data['v']}, this worker reads v{VERSION}")
         return Progress(
             browser_id=data["browser"],
             dead_browsers=tuple(data["dead"]),

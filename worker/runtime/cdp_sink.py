@@ -32,7 +32,7 @@ from worker.mapping import MappingOptions, plan_for
 from worker.metrics import Metrics
 from worker.plans import Plan, Step, StreamContext
 from worker.runtime.records import Record
-from worker.runtime.state import StateStore
+from worker.runtime.state import StateRestoreError, StateStore
 
 log = logging.getLogger("worker.cdp")
 
@@ -276,8 +276,13 @@ def _position(record: Record) -> prog.Position:
 
 
 def _read(key: str, raw: bytes) -> prog.Progress:
+    """A restored progress record; a corrupt one is logged and ignored, a newer format stops the worker."""
     try:
         return prog.from_bytes(raw)
+    except prog.NewerProgressError as exc:
+        raise StateRestoreError(
+            f"state of key {key!r}: {exc}; roll the newer worker version out instead"
+        ) from exc
     except ValueError as exc:
         log.error("unreadable progress record ignored", extra={"key": key, "error": str(exc)})
         return prog.Progress()

@@ -118,3 +118,9 @@ def test_progress_survives_its_json_form() -> None:
 def test_unreadable_progress_is_a_value_error(raw: bytes) -> None:
     with pytest.raises(ValueError, match="unreadable"):
         prog.from_bytes(raw)
+
+
+def test_progress_from_a_newer_worker_is_refused_not_misread() -> None:
+    newer = prog.to_bytes(prog.Progress()).replace(b'"v":1', b'"v":2')
+    with pytest.raises(prog.NewerProgressError, match="v2"):
+        prog.from_bytes(newer)

@@ -18,6 +18,7 @@ from worker.events import Event, OrderLine, OrderPlaced, event_from_dict
 from worker.mapping import MappingOptions
 from worker.runtime.cdp_sink import CdpSink, CdpSinkOptions
 from worker.runtime.records import Record
+from worker.runtime.state import StateRestoreError
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "schemas" / "examples"
 ORDER_FLOW = [
@@ -247,3 +248,15 @@ async def test_a_browser_lost_after_its_order_was_created_does_not_create_it_aga
     assert stream.events() == ORDER_FLOW[:7]
     assert stream.browsers == 1
     assert from_bytes(state.tables[0]["C-1"]).offsets == {"orders:0": (0, 0)}
+
+
+async def test_restored_progress_from_a_newer_worker_stops_the_worker(clock: Clock) -> None:
+    state = FakeState(tables={0: {"C-1": b'{"v": 9}'}})
+    with pytest.raises(StateRestoreError, match="newer"):
+        await fresh(FakeStream(), state, clock)
+
+
+async def test_a_corrupt_progress_record_is_ignored(clock: Clock) -> None:
+    stream, state = FakeStream(), FakeState(tables={0: {"C-1": b"not json"}})
+    await (await fresh(stream, state, clock)).process(record(0), event("CartCleared"))
+    assert stream.events() == ["CLEAR_CART"]
