@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from worker.cdp.rest import RestClient, rest_http_client
-from worker.cdp.rest_errors import BatchRejectedError, OrderNotVisibleError
+from worker.cdp.rest_errors import (
+    BatchRejectedError,
+    BatchTransientError,
+    OrderNotVisibleError,
+    RestTransientError,
+)
 from worker.cdp.rest_orders import RestOrderWriter
 from worker.config import Settings
 from worker.errors import ConfigurationError, PermanentError
@@ -163,7 +168,14 @@ class CorrectionsSink:
         A Batch upsert of a missing order would insert it, and the Stream creation still in flight
         would then make a second one: the order is looked up (REST) first.
         """
-        if await self._writer.exists(action.order):
+        try:
+            found = await self._writer.exists(action.order)
+        except RestTransientError as exc:
+            # Reported as a Batch failure: this record's attempts all count on the Batch API.
+            raise BatchTransientError(
+                f"Batch correction, order look-up: {exc}", retry_after=exc.retry_after
+            ) from exc
+        if found:
             return True
         if not self._waited_long_enough(event_id):
             raise OrderNotVisibleError(f"order {action.order.reference_id} is not in CDP yet")

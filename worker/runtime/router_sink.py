@@ -9,7 +9,7 @@ corrections (OrderUpdated/Cancelled/Refunded) over the last ``window_s`` seconds
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,12 +19,16 @@ from worker.cdp.batch import BatchOptions, BatchUploader
 from worker.cdp.batch_api import BatchApi
 from worker.cdp.rest import rest_http_client
 from worker.config import Settings
+from worker.errors import TransientError
 from worker.events import Event
 from worker.mapping.corrections import Route, RoutingPolicy, is_correction, route_for
 from worker.metrics import Metrics
 from worker.runtime.corrections_sink import CorrectionsSink, build_corrections_sink
 from worker.runtime.records import Record
 from worker.runtime.sinks import Sink
+
+#: Routes of records being retried that are remembered (far above the engine's concurrency bound).
+MAX_REMEMBERED = 100_000
 
 
 @dataclass
@@ -56,6 +60,7 @@ class RouterSink:
         self._corrections = corrections
         self._policy = policy
         self._rate = rate
+        self._chosen: OrderedDict[tuple[str, int, int], Route] = OrderedDict()
 
     def route(self, event: Event) -> Route:
         """The API that carries ``event`` now."""
@@ -65,11 +70,23 @@ class RouterSink:
         return route
 
     async def process(self, record: Record, event: Event) -> None:
-        route = self.route(event)
-        if route is Route.STREAM:
-            await self._stream.process(record, event)
-            return
-        await self._corrections.handle(record, event, route)
+        # A retried record keeps the route of its first attempt: its failures stay on one API (the
+        # engine's circuit breakers are per API) and a half-written REST correction is finished on REST.
+        where = (record.topic, record.partition, record.offset)
+        route = self._chosen.pop(where, None) or self.route(event)
+        try:
+            if route is Route.STREAM:
+                await self._stream.process(record, event)
+            else:
+                await self._corrections.handle(record, event, route)
+        except TransientError:
+            self._remember(where, route)
+            raise
+
+    def _remember(self, where: tuple[str, int, int], route: Route) -> None:
+        self._chosen[where] = route
+        while len(self._chosen) > MAX_REMEMBERED:
+            self._chosen.popitem(last=False)
 
     async def assigned(self, partitions: list[tuple[str, int]]) -> None:
         await self._stream.assigned(partitions)

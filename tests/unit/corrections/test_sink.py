@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.unit.corrections.conftest import EventBuilder
 from tests.unit.corrections.fakes import FakeRest
-from worker.cdp.rest_errors import OrderNotVisibleError
+from worker.cdp.rest_errors import BatchTransientError, OrderNotVisibleError, RestTransientError
 from worker.cdp.rest_orders import RestOrderWriter
 from worker.events import Event
 from worker.mapping.corrections import Action, Route, RoutingPolicy, Upsert
@@ -136,3 +138,21 @@ async def test_a_high_correction_rate_moves_rest_corrections_to_batch(build: Eve
     assert routes == [Route.REST, Route.BATCH]
     clock.now = 100.0
     assert router.route(build("OrderUpdated")) is Route.REST
+
+
+async def test_a_retried_record_keeps_its_first_route(build: EventBuilder) -> None:
+    class RestDown(FakeRest):
+        async def find_orders(self, reference_id: str) -> list[dict[str, object]]:
+            raise RestTransientError("REST find_orders: HTTP 503", status=503)
+
+    clock = Clock()
+    rate = CorrectionRate(threshold_per_s=0.25, window_s=4.0, clock=clock)
+    router = RouterSink(FakeStream(), sink(RestDown(), clock, batch=FakeBatch()), RoutingPolicy(), rate)
+    router.route(build("OrderUpdated"))  # the next correction in the window is hot: Batch
+    with pytest.raises(BatchTransientError):  # the Batch path's order look-up fails on REST
+        await router.process(RECORD, build("OrderUpdated"))
+    clock.now = 10.0  # the rate is low again; the retry stays on Batch, a new record takes REST
+    with pytest.raises(BatchTransientError):
+        await router.process(RECORD, build("OrderUpdated"))
+    with pytest.raises(RestTransientError):
+        await router.process(dataclasses.replace(RECORD, offset=2), build("OrderUpdated"))
