@@ -24,6 +24,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     size.add_argument("--long", dest="profile", action="store_const", const="long", help="the full campaign")
     parser.add_argument("--seed", type=int, default=1, help="seed of the workload and the fault schedule")
+    parser.add_argument("--wire-format", choices=("json", "avro-registry"), default="json",
+                        help="how records are encoded (avro-registry starts a schema registry)")  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="where logs and figures go (default artifacts/chaos-*)")
     parser.set_defaults(profile="short")
     return parser.parse_args(argv)
@@ -31,9 +33,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
-    workdir = args.workdir or ARTIFACTS / f"chaos-{args.profile}"
-    verdict = run(PROFILES[args.profile], args.seed, workdir)
-    report = {"profile": args.profile, "seed": args.seed, **verdict.figures, "violations": verdict.violations}
+    workdir = args.workdir or ARTIFACTS / f"chaos-{args.profile}-{args.wire_format}"
+    verdict = run(PROFILES[args.profile], args.seed, workdir, args.wire_format)
+    report = {"profile": args.profile, "wire_format": args.wire_format, "seed": args.seed, **verdict.figures,
+              "violations": verdict.violations}  # fmt: skip
     text = json.dumps(report, indent=2, default=str)
     (workdir / "figures.json").write_text(text + "\n", encoding="utf-8")
     print(text)

@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.testing import RunningSandbox, start_sandbox_process
+from tests.chaos.avro import Encode, encoder_of
 from tests.chaos.poison import LIMIT_SETTINGS
 from tests.chaos.profiles import Profile, schedule
 from tests.chaos.rig import PacedProducer, SandboxFaults, WorkerPool
 from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
 from tests.chaos.workload import Workload, build
 from tests.support.kafka import committed, create_topics
+from tests.support.registry import start_registry
+from worker.codec import build_encoder
+from worker.config import DEFAULT_SCHEMA_DIR
 from worker.embedded import EmbeddedBroker, start_broker
 
 PARTITIONS = 6
@@ -157,13 +161,14 @@ def judge(chaos: Chaos, work: Workload, produced: int, committed_total: int, dlq
     return verdict
 
 
-def run(profile: Profile, seed: int, workdir: Path) -> Verdict:
+def run(profile: Profile, seed: int, workdir: Path, wire_format: str = "json") -> Verdict:
     """A whole campaign in ``workdir`` (logs of every process stay there)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    work = build(profile, seed)
     suffix = uuid.uuid4().hex[:8]
     names = {kind: f"chaos-{kind}-{suffix}" for kind in ("source", "dlq", "state", "group")}
     with contextlib.ExitStack() as stack:
+        wire_env, encode = _wire(wire_format, stack)
+        work = build(profile, seed, encode)
         broker = start_broker(log_path=workdir / "broker.log")
         stack.callback(broker.stop)
         stack.callback(broker.resume)  # a paused broker cannot stop
@@ -172,12 +177,22 @@ def run(profile: Profile, seed: int, workdir: Path) -> Verdict:
                                         batch_delay=0.03)  # fmt: skip
         stack.callback(sandbox.stop)
         faults = SandboxFaults(sandbox.url, profile.p5xx, profile.p429)
-        env = worker_env((broker.bootstrap, names["source"], sandbox), names)
+        env = {**worker_env((broker.bootstrap, names["source"], sandbox), names), **wire_env}
         pool = WorkerPool(env, workdir, random.Random(seed))
         stack.callback(pool.stop_all)
         chaos = Chaos(broker, sandbox, faults, pool, names["source"], names["group"], Counter())
         return _run(chaos, profile, seed, work, names["dlq"])
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns
+
+
+def _wire(wire_format: str, stack: contextlib.ExitStack) -> tuple[dict[str, str], Encode | None]:
+    """Worker settings and the value encoder of ``wire_format`` (a registry is started for Avro)."""
+    if wire_format == "json":
+        return {}, None
+    url, stop = start_registry()
+    stack.callback(stop)
+    encode = encoder_of(build_encoder("avro-registry", DEFAULT_SCHEMA_DIR, url))
+    return {"CDPW_WIRE_FORMAT": "avro-registry", "CDPW_SCHEMA_REGISTRY_URL": url}, encode
 
 
 def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) -> Verdict:

@@ -17,6 +17,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
+from tests.chaos.avro import AVRO_REASONS
 from tests.chaos.poison import REASONS
 from tests.chaos.workload import Workload
 from tests.integration.corrections.workload import actual_state, state_problems
@@ -81,6 +82,7 @@ def letter(message: Message) -> Letter:
 def dead_letter_check(work: Workload, letters: list[Letter], verdict: Verdict) -> None:
     """Every poison record dead-lettered with its reason; no good record dead-lettered."""
     poison_keys = {item.key: item.kind for item in work.poison}
+    reasons = {**REASONS, **AVRO_REASONS}
     copies = Counter(item.source for item in letters)
     verdict.figures["dead_letters_by_reason"] = dict(Counter(item.reason for item in _unique(letters)))
     verdict.figures["dead_letter_copies_after_kills"] = sum(n - 1 for n in copies.values())
@@ -89,8 +91,8 @@ def dead_letter_check(work: Workload, letters: list[Letter], verdict: Verdict) -
         found = seen.get(key)
         if found is None:
             verdict.violations.append(f"poison {key}: not in the dead-letter topic")
-        elif found.reason != REASONS[kind]:
-            verdict.violations.append(f"poison {key}: reason {found.reason!r}, expected {REASONS[kind]!r}")
+        elif found.reason != reasons[kind]:
+            verdict.violations.append(f"poison {key}: reason {found.reason!r}, expected {reasons[kind]!r}")
     good = [item for item in _unique(letters) if item.key not in poison_keys]
     verdict.figures["good_records_dead_lettered"] = len(good)
     verdict.violations += [f"good record {g.key} dead-lettered ({g.stage}/{g.reason})" for g in good[:20]]

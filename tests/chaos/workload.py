@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from tests.chaos.avro import Encode, avro_poison_records
 from tests.chaos.poison import PoisonRecord, poison_records
 from tests.chaos.profiles import Profile
 from tests.integration.corrections.workload import expected_state, workload
@@ -48,6 +49,10 @@ class Workload:
                                or event["event_type"] == "OrderDeleted"])  # fmt: skip
 
 
+def _json(event: Event) -> bytes:
+    return json.dumps(event).encode()
+
+
 def merge(first: list[Pair], second: list[Pair], rng: random.Random) -> list[Pair]:
     """Both sequences interleaved at random; each keeps its own order (so every key keeps its order)."""
     left, right, out = list(reversed(first)), list(reversed(second)), []
@@ -66,16 +71,21 @@ def bases(shop: list[Pair], corrections: list[Pair]) -> dict[str, Event]:
     return {"placed": placed, "imported": imported}
 
 
-def build(profile: Profile, seed: int) -> Workload:
-    """The workload of a run (reproducible from ``seed``)."""
+def build(profile: Profile, seed: int, encode: Encode | None = None) -> Workload:
+    """The workload of a run (reproducible from ``seed``): JSON values, or ``encode``'s (Avro) values."""
     rng = random.Random(seed)
     shop = with_unknown_browsers(
         shop_traffic(profile.shop_guests, profile.shop_orders_per_guest, seed=seed + 1), every=5
     )
     corrections = workload(orders=profile.correction_orders, seed=seed + 2)
     good = merge(shop, corrections, rng)
-    poison = poison_records(bases(shop, corrections), profile.poison_per_kind)
-    records = [Record(key, json.dumps(event).encode(), event["event_type"]) for key, event in good]
+    found = bases(shop, corrections)
+    if encode is None:
+        encode = _json
+        poison = poison_records(found, profile.poison_per_kind)
+    else:
+        poison = avro_poison_records(found, profile.poison_per_kind, encode)
+    records = [Record(key, encode(event), event["event_type"]) for key, event in good]
     for item in poison:
         records.insert(rng.randrange(len(records) + 1), Record(item.key, item.value, f"poison:{item.kind}"))
     return Workload(tuple(records), tuple(good), tuple(poison))
