@@ -38,3 +38,5 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request URL (Stream messages carry personal data) at INFO: keep it to problems.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -15,6 +15,8 @@ PURE = sorted(
         ROOT / "plans.py",
         ROOT / "retry.py",
         ROOT / "runtime" / "offsets.py",
+        ROOT / "cdp" / "message.py",
+        ROOT / "cdp" / "progress.py",
         *(ROOT / "events").glob("*.py"),
         *(ROOT / "mapping").glob("*.py"),
     ]

@@ -21,6 +21,8 @@ import orjson
 
 from worker.cdp import errors
 from worker.cdp.message import event_message, url_encoded
+from worker.cdp.ratelimit import RateLimiter
+from worker.fates import Action, FateTable, fate_table
 from worker.metrics import Metrics
 from worker.plans import Step, StreamContext
 from worker.retry import parse_retry_after
@@ -32,6 +34,7 @@ RETRYABLE_4XX = frozenset({408, 429})
 
 
 POOL_SIZE = 4
+DEFAULT_FATES = fate_table()
 
 
 def stream_http_client(
@@ -58,21 +61,23 @@ def status_class(status: int) -> str:
     return f"{status // 100}xx" if 200 <= status < 600 else "error"
 
 
-def check_response(response: httpx.Response, what: str) -> None:
-    """Return when ``response`` is an acceptance; raise the error that decides the record's fate."""
+def check_response(response: httpx.Response, what: str, fates: FateTable = DEFAULT_FATES) -> None:
+    """Return when ``response`` is an acceptance; raise the error that decides the record's fate.
+
+    The fate table (``CDPW_FATE_OVERRIDES``) decides; a dead-lettered 404 means an unknown browser.
+    """
     status = response.status_code
-    if status in (200, 201):
+    action = fates.decide("stream", status)
+    if action is Action.DONE:
         return
     excerpt = response.text[:BODY_EXCERPT]
     message = f"Stream {what}: HTTP {status}: {excerpt}"
-    if status in (401, 403):
+    if action is Action.STOP:
         raise errors.StreamAuthError(f"CDPW_CDP_CLIENT_KEY / CDPW_CDP_BASE_URL rejected by CDP. {message}")
-    if status in RETRYABLE_4XX:
+    if action is Action.RETRY:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        raise errors.ThrottledError(message, retry_after=retry_after, status=status)
-    if status >= 500:
-        raise errors.ServerError(message, retry_after=parse_retry_after(response.headers.get("retry-after")),
-                                 status=status)  # fmt: skip
+        kind = errors.ThrottledError if status in RETRYABLE_4XX else errors.ServerError
+        raise kind(message, retry_after=retry_after, status=status)
     if status == 404:
         raise errors.UnknownBrowserError(message, status=status, body=excerpt)
     raise errors.StreamRejectedError(message, status=status, body=excerpt)
@@ -93,8 +98,17 @@ def translate_transport(error: httpx.HTTPError, what: str) -> errors.StreamTrans
 class StreamClient:
     """Sends Stream requests and reports each one in the metrics (requests by step, latency)."""
 
-    def __init__(self, pools: Sequence[httpx.AsyncClient], client_key: str, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        pools: Sequence[httpx.AsyncClient],
+        client_key: str,
+        metrics: Metrics,
+        fates: FateTable = DEFAULT_FATES,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         assert pools, "at least one HTTP pool"
+        self._fates = fates
+        self._limiter = limiter or RateLimiter(0)
         self._pools = tuple(pools)
         self._next = 0
         self._base = str(pools[0].base_url).rstrip("/")
@@ -106,7 +120,7 @@ class StreamClient:
         self._next = (self._next + 1) % len(self._pools)
         pool = self._pools[self._next]
         response = await self._call("BROWSER", lambda: self._get(pool, BROWSER_PATH, url_encoded({})))
-        check_response(response, "browser/create")
+        check_response(response, "browser/create", self._fates)
         try:
             ref = orjson.loads(response.content)["ref"]
         except (orjson.JSONDecodeError, KeyError, TypeError):
@@ -120,7 +134,7 @@ class StreamClient:
         message = url_encoded(event_message(step, context, browser_id))
         pool = self._pools[zlib.crc32(browser_id.encode()) % len(self._pools)]
         response = await self._call(step.event.value, lambda: self._get(pool, EVENT_PATH, message))
-        check_response(response, step.event.value)
+        check_response(response, step.event.value, self._fates)
 
     async def aclose(self) -> None:
         for pool in self._pools:
@@ -132,6 +146,7 @@ class StreamClient:
         return pool.get(httpx.URL(url))
 
     async def _call(self, step: str, request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+        await self._limiter.acquire()
         started = time.monotonic()
         try:
             response = await request()
@@ -139,6 +154,10 @@ class StreamClient:
             self._count(step, "error", started)
             raise translate_transport(exc, step) from exc
         self._count(step, status_class(response.status_code), started)
+        if response.status_code == 429:
+            self._limiter.throttled()
+        elif response.status_code < 300:
+            self._limiter.succeeded()
         return response
 
     def _count(self, step: str, status: str, started: float) -> None:

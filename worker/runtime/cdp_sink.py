@@ -25,9 +25,11 @@ from typing import Any, Protocol
 from worker.cdp import progress as prog
 from worker.cdp.errors import StreamTransientError, UnknownBrowserError
 from worker.cdp.orders_probe import order_probe
+from worker.cdp.ratelimit import RateLimiter
 from worker.cdp.stream import StreamClient, stream_http_clients
 from worker.config import Settings
 from worker.events import Event, field_value
+from worker.fates import fate_table
 from worker.mapping import MappingOptions, plan_for
 from worker.metrics import Metrics
 from worker.plans import Plan, Step, StreamContext
@@ -291,7 +293,10 @@ def _read(key: str, raw: bytes) -> prog.Progress:
 def build_cdp_sink(settings: Settings, metrics: Metrics, kafka: dict[str, Any]) -> CdpSink:
     """The CDP sink with its Stream client and state store, wired from the settings (no I/O yet)."""
     http = stream_http_clients(settings.cdp_base_url, settings.cdp_timeout_s, settings.cdp_max_connections)
-    stream = StreamClient(http, settings.cdp_client_key, metrics)
+    limiter = RateLimiter(settings.stream_rate_limit_per_s)
+    stream = StreamClient(
+        http, settings.cdp_client_key, metrics, fate_table(settings.fate_overrides), limiter
+    )
     store = StateStore(kafka, settings.state_topic, settings.kafka_topics, settings.kafka_group_id)
     mapping = MappingOptions(
         single_event=settings.stream_single_event,
