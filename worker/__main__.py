@@ -57,6 +57,12 @@ def _dlq(args: argparse.Namespace, _rest: list[str]) -> int:
     return dlq(args)
 
 
+def _iso_time(text: str) -> object:
+    from worker.tools.dlq import iso_time  # noqa: PLC0415
+
+    return iso_time(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdp-worker",
@@ -88,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=100, help="at most this many dead letters")
     dlq.add_argument("--dry-run", action="store_true", help="replay: show what would be sent")
     dlq.add_argument("--max-replays", type=int, default=3, help="replay: skip letters replayed this often")
+    dlq.add_argument("--from-offset", type=int, default=0, help="first dead-letter offset to consider")
+    dlq.add_argument("--to-offset", type=int, default=-1, help="last dead-letter offset to consider")
+    dlq.add_argument("--since", type=_iso_time, default=None, help="records from this time (ISO 8601)")
+    dlq.add_argument("--until", type=_iso_time, default=None, help="records before this time (ISO 8601)")
+    dlq.add_argument("--rate", type=float, default=0.0, help="replay: at most this many records per second")
+    dlq.add_argument(
+        "--to",
+        default=None,
+        help="replay: send to this topic instead of each record's source topic "
+        "(e.g. a topic a worker of another group consumes)",
+    )
     dlq.set_defaults(fn=_dlq)
     backfill = sub.add_parser("backfill", help="send historical orders from a JSON-lines file via Batch")
     backfill.add_argument("--file", default=None, help="JSON-lines file, one order event per line")

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Producer, TopicPartition
 
@@ -111,15 +112,31 @@ def _drain(consumer: Consumer, partitions: set[int], timeout: float) -> Iterator
         yield _as_dead_letter(msg)
 
 
+def _wanted(args: argparse.Namespace, letter: DeadLetter) -> bool:
+    """The filters of the command line: reason, dead-letter offsets, record time (ISO 8601)."""
+    if args.reason and letter.header("cdpw.reason") != args.reason:
+        return False
+    if not args.from_offset <= letter.offset <= (args.to_offset if args.to_offset >= 0 else letter.offset):
+        return False
+    moment = datetime.fromtimestamp(letter.timestamp_ms / 1000, UTC)
+    return (args.since is None or moment >= args.since) and (args.until is None or moment < args.until)
+
+
 def _selected(args: argparse.Namespace, settings: Settings) -> Iterator[DeadLetter]:
     count = 0
     for letter in read_dead_letters(settings):
-        if args.reason and letter.header("cdpw.reason") != args.reason:
+        if not _wanted(args, letter):
             continue
         if count >= args.limit:
             return
         count += 1
         yield letter
+
+
+def iso_time(text: str) -> datetime:
+    """An ISO 8601 time for --since/--until (UTC when no offset is given)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def inspect(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,9 +148,10 @@ def inspect(args: argparse.Namespace, settings: Settings) -> int:
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     producer = None if args.dry_run else Producer({**kafka_common(settings), "enable.idempotence": True})
     sent = skipped = 0
+    pace = 1 / args.rate if args.rate > 0 else 0.0
     # Read everything first: replayed records that fail again must not be picked up by this same run.
     for letter in list(_selected(args, settings)):
-        target = letter.header("__connect.errors.topic") or settings.kafka_topics[0]
+        target = args.to or letter.header("__connect.errors.topic") or settings.kafka_topics[0]
         if letter.replays >= args.max_replays:
             skipped += 1
             continue
@@ -143,6 +161,7 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
                 target, value=letter.value, key=letter.key, headers=headers, timestamp=letter.timestamp_ms
             )
             producer.poll(0)
+            time.sleep(pace)
         print(
             json.dumps(
                 {"action": "would replay" if args.dry_run else "replayed", "to": target, **letter.summary()},

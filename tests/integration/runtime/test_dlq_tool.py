@@ -45,6 +45,15 @@ def test_dead_letters_can_be_inspected_and_replayed_without_loops(
     assert {item["source"] for item in listed} == {f"{topics.source}/2@0", f"{topics.source}/3@0"}
     only = [json.loads(line) for line in _cli(bootstrap, topics, "inspect", "--reason", "empty")]
     assert [item["reason"] for item in only] == ["empty"]
+    assert len(_cli(bootstrap, topics, "inspect", "--from-offset", "1")) == 1
+    assert _cli(bootstrap, topics, "inspect", "--since", "2999-01-01T00:00:00Z") == []
+    assert len(_cli(bootstrap, topics, "inspect", "--until", "2999-01-01")) == 2
+
+    side = f"{topics.source}-replay"
+    moved = _cli(bootstrap, topics, "replay", "--reason", "empty", "--to", side, "--rate", "5")
+    assert moved[-1].startswith("replayed 1")
+    copied = read_all(bootstrap, side, expected=1, timeout=20)
+    assert [(m.key(), m.value()) for m in copied] == [(b"k2", b"")]
 
     assert _cli(bootstrap, topics, "replay", "--dry-run", "--reason", "decode")[-1].startswith(
         "would replay 1"
