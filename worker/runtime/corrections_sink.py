@@ -158,8 +158,13 @@ class CorrectionsSink:
         except BatchRejectedError as exc:
             if not (isinstance(action, Delete) and exc.status == 404):
                 raise
-            log.info(
-                "Batch delete found no order (already deleted)", extra={"reference_id": action.reference_id}
+            # No order matched: like a REST delete, wait in case its creation is still in flight.
+            if not self._waited_long_enough(event_id):
+                raise OrderNotVisibleError(
+                    f"order {action.reference_id} to delete is not in CDP (yet)"
+                ) from exc
+            log.warning(
+                "Batch delete found no order; nothing deleted", extra={"reference_id": action.reference_id}
             )
 
     async def _visible(self, action: Upsert, event_id: str) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.unit.corrections.conftest import EventBuilder
 from tests.unit.corrections.fakes import FakeRest
+from worker.cdp.batch import BatchRecordRejectedError
 from worker.cdp.rest_errors import BatchTransientError, OrderNotVisibleError, RestTransientError
 from worker.cdp.rest_orders import RestOrderWriter
 from worker.events import Event
@@ -156,3 +157,16 @@ async def test_a_retried_record_keeps_its_first_route(build: EventBuilder) -> No
         await router.process(RECORD, build("OrderUpdated"))
     with pytest.raises(RestTransientError):
         await router.process(dataclasses.replace(RECORD, offset=2), build("OrderUpdated"))
+
+
+async def test_a_batch_delete_that_finds_no_order_waits_then_is_done(build: EventBuilder) -> None:
+    class NothingToDelete(FakeBatch):
+        async def submit(self, record: Record, action: Action) -> None:
+            raise BatchRecordRejectedError("Batch error log: code 404: No order found", status=404)
+
+    clock = Clock()
+    corrections = sink(FakeRest(), clock, batch=NothingToDelete())
+    with pytest.raises(OrderNotVisibleError):
+        await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
+    clock.now = 31.0
+    await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
