@@ -49,7 +49,7 @@ def _worker_env(bootstrap: str, sandbox: RunningSandbox, suffix: str) -> dict[st
         "CDPW_CDP_CLIENT_KEY": sandbox.client_key, "CDPW_CDP_API_TOKEN": sandbox.api_token,
         "CDPW_CDP_TIMEOUT_S": "5", "CDPW_RETRY_BASE_S": "0.05", "CDPW_RETRY_MAX_S": "1",
         # Corrections of orders that never arrive wait this long; a short stop keeps the teardown short.
-        "CDPW_CORRECTION_WAIT_S": "2", "CDPW_DRAIN_TIMEOUT_S": "3",
+        "CDPW_CORRECTION_WAIT_S": "2", "CDPW_DRAIN_TIMEOUT_S": "1",
     }  # fmt: skip
 
 
