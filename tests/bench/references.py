@@ -144,14 +144,14 @@ async def _create_browsers(
 ) -> dict[str, str]:
     url = browser_url(sandbox.url, sandbox.client_key)
 
-    async def create() -> str:
+    async def create(shard: int) -> str:
         async with gate:
-            status, body = await transport.get(url)
+            status, body = await transport.get(url, shard)  # round robin over pools, as the worker does
         tally.call(status)
         ref: str = orjson.loads(body)["ref"]
         return ref
 
-    refs = await asyncio.gather(*(create() for _ in keys))
+    refs = await asyncio.gather(*(create(n) for n in range(len(keys))))
     return dict(zip(keys, refs, strict=True))
 
 
