@@ -252,7 +252,8 @@ class Intake:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         tps = [(p.topic, p.partition) for p in partitions]
         self._metrics.rebalances.labels(kind="revoked").inc()
-        timeout = self._options.drain_timeout_s
+        # On close the engine has already had its drain deadline: what still runs is cancelled now.
+        timeout = 0.0 if self._closing.is_set() else self._options.drain_timeout_s
         offsets = self._ask_loop(lambda: self._engine.revoke(tps, timeout), timeout=timeout + 5)
         if offsets:
             self._commit_offsets(consumer, {tp: o for tp, o in offsets.items() if tp in self.assigned})
