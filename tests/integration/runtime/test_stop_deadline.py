@@ -1,4 +1,4 @@
-"""SIGTERM with records still running: the worker stops within its drain deadline, committing only what finished."""
+"""SIGTERM with records running: the worker stops within its drain deadline; only finished work is committed."""
 
 from __future__ import annotations
 
