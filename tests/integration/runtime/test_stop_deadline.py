@@ -1,4 +1,4 @@
-"""SIGTERM with records running: the worker stops within its drain deadline; only finished work is committed."""
+"""SIGTERM with records running: the worker stops within its drain deadline; only finished work commits."""
 
 from __future__ import annotations
 
