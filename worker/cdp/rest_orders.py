@@ -126,10 +126,18 @@ class RestOrderWriter:
 
     async def delete(self, action: Delete) -> int:
         """Delete the matching orders (``orderedAt`` within 24 h); the number deleted."""
-        found = matching(await self._rest.find_orders(action.reference_id), action.ordered_at, DELETE_WINDOW)
-        for order in found:
-            await self._rest.delete_order(order["ref"])
+        found = await self.find_deletable(action)
+        await self.delete_orders(found)
         return len(found)
+
+    async def find_deletable(self, action: Delete) -> list[Json]:
+        """The orders ``action`` deletes: same ``referenceId``, ``orderedAt`` within 24 hours."""
+        return matching(await self._rest.find_orders(action.reference_id), action.ordered_at, DELETE_WINDOW)
+
+    async def delete_orders(self, orders: list[Json]) -> None:
+        """Delete each of ``orders`` (as found by :meth:`find_deletable`)."""
+        for order in orders:
+            await self._rest.delete_order(order["ref"])
 
     async def _items(self, order_ref: str, items: tuple[ItemDoc, ...], fresh: bool) -> None:
         current = [] if fresh else await self._rest.list_items(order_ref)

@@ -92,6 +92,8 @@ class CorrectionsSink:
         self._closers = closers
         #: First time each waiting record missed its order (bounded: abandoned records age out).
         self._first_miss: OrderedDict[str, float] = OrderedDict()
+        #: Deletions (by event id) whose delete was sent at least once and may have applied.
+        self._delete_sent: OrderedDict[str, float] = OrderedDict()
 
     @property
     def has_batch(self) -> bool:
@@ -105,11 +107,12 @@ class CorrectionsSink:
         else:
             await self._rest(record, action, event.event_id)
         self._first_miss.pop(event.event_id, None)
+        self._delete_sent.pop(event.event_id, None)
 
     async def _rest(self, record: Record, action: Action, event_id: str) -> None:
         try:
             if isinstance(action, Delete):
-                await self._delete(action)
+                await self._delete(action, event_id)
             else:
                 await self._writer.upsert(action, create=action.create)
         except OrderNotVisibleError:
@@ -117,16 +120,34 @@ class CorrectionsSink:
                 raise
             await self._fallback(record, action, event_id)
 
-    async def _delete(self, action: Delete) -> None:
-        if await self._writer.delete(action) == 0:
-            raise OrderNotVisibleError(f"order {action.reference_id} to delete is not in CDP (yet)")
+    async def _delete(self, action: Delete, event_id: str) -> None:
+        found = await self._writer.find_deletable(action)
+        if not found:
+            self._nothing_to_delete(action, event_id)
+            return
+        self._remember(self._delete_sent, event_id)
+        await self._writer.delete_orders(found)
+
+    def _nothing_to_delete(self, action: Delete, event_id: str) -> None:
+        """Done when an earlier attempt sent the delete (it may have applied); else wait for the order."""
+        if event_id in self._delete_sent:
+            log.info(
+                "order already deleted by an earlier attempt", extra={"reference_id": action.reference_id}
+            )
+            return
+        raise OrderNotVisibleError(f"order {action.reference_id} to delete is not in CDP (yet)")
 
     def _waited_long_enough(self, event_id: str) -> bool:
         now = self._clock()
-        first = self._first_miss.setdefault(event_id, now)
-        while len(self._first_miss) > MAX_WAITING:
-            self._first_miss.popitem(last=False)
+        first = self._first_miss.get(event_id, now)
+        self._remember(self._first_miss, event_id, first)
         return now - first >= self._options.wait_s
+
+    @staticmethod
+    def _remember(table: OrderedDict[str, float], event_id: str, value: float = 0.0) -> None:
+        table[event_id] = value
+        while len(table) > MAX_WAITING:
+            table.popitem(last=False)
 
     async def _fallback(self, record: Record, action: Action, event_id: str) -> None:
         self._first_miss.pop(event_id, None)
@@ -153,19 +174,33 @@ class CorrectionsSink:
         if isinstance(action, Upsert) and not action.create and not await self._visible(action, event_id):
             await self._fallback(record, action, event_id)
             return
+        if isinstance(action, Delete):
+            await self._batch_delete(record, action, event_id)
+            return
+        await self._batch.submit(record, action)
+
+    async def _batch_delete(self, record: Record, action: Delete, event_id: str) -> None:
+        assert self._batch is not None
+        tried_before = event_id in self._delete_sent
+        self._remember(self._delete_sent, event_id)
         try:
             await self._batch.submit(record, action)
         except BatchRejectedError as exc:
-            if not (isinstance(action, Delete) and exc.status == 404):
+            if exc.status != 404:
                 raise
-            # No order matched: like a REST delete, wait in case its creation is still in flight.
-            if not self._waited_long_enough(event_id):
-                raise OrderNotVisibleError(
-                    f"order {action.reference_id} to delete is not in CDP (yet)"
-                ) from exc
-            log.warning(
-                "Batch delete found no order; nothing deleted", extra={"reference_id": action.reference_id}
-            )
+            # No order matched (a 404 log line): done if an earlier attempt's file may have deleted
+            # it; otherwise, like a REST delete, wait in case its creation is still in flight.
+            if not tried_before:
+                self._delete_sent.pop(event_id, None)
+            try:
+                self._nothing_to_delete(action, event_id)
+            except OrderNotVisibleError:
+                if not self._waited_long_enough(event_id):
+                    raise
+                log.warning(
+                    "Batch delete found no order; nothing deleted",
+                    extra={"reference_id": action.reference_id},
+                )
 
     async def _visible(self, action: Upsert, event_id: str) -> bool:
         """Whether the correction's order is in CDP; raises while the wait window runs.

@@ -16,7 +16,7 @@ from tests.support.kafka import produce_json, producer
 def test_reconciliation_gives_stream_created_orders_their_full_state(
     bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
 ) -> None:
-    traffic = workload(orders=100, seed=21)
+    traffic = workload(orders=60, seed=21)
     produce_json(producer(bootstrap), topics.source, traffic)
     worker = start_worker()
     wait_until_finished(worker, len(traffic), timeout=90)

@@ -170,3 +170,35 @@ async def test_a_batch_delete_that_finds_no_order_waits_then_is_done(build: Even
         await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
     clock.now = 31.0
     await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
+
+
+async def test_a_delete_retried_after_it_may_have_applied_is_done_at_once(build: EventBuilder) -> None:
+    class LostAnswer(FakeRest):
+        async def delete_order(self, order_ref: str) -> None:
+            await super().delete_order(order_ref)
+            raise RestTransientError("REST delete_order: ReadTimeout")  # applied, answer lost
+
+    rest, clock = LostAnswer(), Clock()
+    corrections = sink(rest, clock)
+    await corrections.handle(RECORD, build("OrderPlaced", **{"guest.anonymous": True}), Route.REST)
+    deletion = build("OrderDeleted", order_id="DE-2026-000981", ordered_at="2026-11-27T14:03:10.000Z")
+    with pytest.raises(RestTransientError):
+        await corrections.handle(RECORD, deletion, Route.REST)
+    await corrections.handle(RECORD, deletion, Route.REST)  # nothing left: done, no wait window
+    assert rest.orders == {}
+
+
+async def test_a_batch_delete_retried_after_a_failed_file_is_done_on_404(build: EventBuilder) -> None:
+    class FileThenNothing(FakeBatch):
+        async def submit(self, record: Record, action: Action) -> None:
+            self.actions.append(action)
+            if len(self.actions) == 1:
+                raise BatchTransientError("Batch status: HTTP 503")  # the file may have been applied
+            raise BatchRecordRejectedError("Batch error log: code 404: No order found", status=404)
+
+    batch = FileThenNothing()
+    corrections = sink(FakeRest(), Clock(), batch=batch)
+    with pytest.raises(BatchTransientError):
+        await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
+    await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
+    assert len(batch.actions) == 2
