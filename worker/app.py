@@ -198,6 +198,7 @@ def _engine_options(settings: Settings) -> EngineOptions:
         backoff=Backoff(settings.retry_base_s, settings.retry_max_s),
         retry_deadline_s=settings.retry_deadline_s,
         dlq_key_policy=settings.dlq_key_policy,
+        dlq_hold_s=settings.dlq_hold_s,
         circuit_threshold=settings.circuit_failure_threshold,
         circuit_open_s=settings.circuit_open_s,
     )

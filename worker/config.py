@@ -130,9 +130,14 @@ class Settings(BaseSettings):
 
     # Dead letters
     dlq_topic: str = Field("commerce-events.dlq", description="Dead-letter topic.")
-    dlq_key_policy: Literal["continue", "follow"] = Field(
+    dlq_hold_s: float = Field(
+        300.0,
+        gt=0,
+        description="Policy hold: how long a rejected record is retried, its key waiting behind it.",
+    )
+    dlq_key_policy: Literal["continue", "follow", "hold"] = Field(
         "continue",
-        description="After a dead letter, later records of its key: continue, or follow it to the DLQ.",
+        description="Later records of a failed record's key: continue, follow it to the DLQ, or hold (wait).",
     )
 
     # CDP

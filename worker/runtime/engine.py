@@ -48,6 +48,7 @@ class EngineOptions:
     backoff: Backoff = field(default_factory=Backoff)
     retry_deadline_s: float = 600.0
     dlq_key_policy: str = "continue"
+    dlq_hold_s: float = 300.0
     circuit_threshold: int = 20
     circuit_open_s: float = 10.0
 
@@ -166,7 +167,18 @@ class Engine:
         ):
             await self._retry_later(work, error)
             return "retry"
+        if self._holds(work, error, now):
+            await asyncio.sleep(self._options.backoff.delay(work.attempts))
+            return "retry"
         return await self._dead_letter(work, error)
+
+    def _holds(self, work: Work, error: Exception, now: float) -> bool:
+        """Policy ``hold``: a CDP rejection is retried for ``dlq_hold_s`` while its key waits behind it
+        (time for an operator to fix a tenant setting); undecodable bytes are never held."""
+        if self._options.dlq_key_policy != "hold" or isinstance(error, DecodeError):
+            return False
+        assert work.first_failure is not None
+        return now - work.first_failure < self._options.dlq_hold_s
 
     async def _retry_later(self, work: Work, error: Exception) -> None:
         """Back off, then wait while the failing API's circuit is open (that time is not held against it)."""

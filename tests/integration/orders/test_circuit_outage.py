@@ -44,3 +44,26 @@ def test_an_outage_longer_than_the_retry_deadline_dead_letters_nothing(
     assert worker.metric("cdpw_dead_letters_total") == 0
     assert worker.metric("cdpw_circuit_state", api="stream") == 0
     assert httpx.get(f"{worker.url}/readyz", timeout=5).status_code == 200
+
+
+def test_policy_hold_retries_a_rejected_record_while_its_key_waits(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
+) -> None:
+    faults = f"{sandbox.url}/_sandbox/faults"
+    traffic = shop_traffic(guests=3, orders_per_guest=2, seed=4)
+    produce_json(producer(bootstrap), topics.source, traffic)
+    # CDP refuses every call for a while (a 503 the fate table calls permanent), then an operator fixes it
+    httpx.post(faults, json={"api": "stream", "p503": 1.0}, timeout=10).raise_for_status()
+    worker = start_worker(CDPW_DLQ_KEY_POLICY="hold", CDPW_DLQ_HOLD_S="60",
+                          CDPW_FATE_OVERRIDES="stream:503=dead_letter")  # fmt: skip
+
+    def refused() -> int:
+        rules = httpx.get(faults, timeout=10).json()["rules"]
+        return int(rules[0]["counts"].get("503", 0)) if rules else 0
+
+    assert wait_until(lambda: refused() >= 10, 60), worker.tail()
+    assert worker.metric("cdpw_dead_letters_total") == 0
+    httpx.delete(faults, timeout=10).raise_for_status()
+    wait_until_finished(worker, len(traffic), timeout=120)
+    assert order_problems(placed_orders(traffic), sandbox_orders(sandbox.url)) == [], worker.tail()
+    assert worker.metric("cdpw_dead_letters_total") == 0
