@@ -197,6 +197,7 @@ def _engine_options(settings: Settings) -> EngineOptions:
         ordering_key_field=settings.ordering_key_field,
         backoff=Backoff(settings.retry_base_s, settings.retry_max_s),
         retry_deadline_s=settings.retry_deadline_s,
+        retry_max_attempts=settings.retry_max_attempts,
         dlq_key_policy=settings.dlq_key_policy,
         dlq_hold_s=settings.dlq_hold_s,
         circuit_threshold=settings.circuit_failure_threshold,

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     )
     retry_base_s: float = Field(0.2, gt=0, description="First retry backoff.")
     retry_max_s: float = Field(30.0, gt=0, description="Longest single retry backoff.")
+    retry_max_attempts: int = Field(
+        1000, ge=1, description="Most attempts of one record before it is dead-lettered (with the deadline)."
+    )
     retry_deadline_s: float = Field(
         600.0, gt=0, description="How long a record may be retried before it is dead-lettered."
     )

@@ -47,6 +47,7 @@ class EngineOptions:
     ordering_key_field: str = ""
     backoff: Backoff = field(default_factory=Backoff)
     retry_deadline_s: float = 600.0
+    retry_max_attempts: int = 1000
     dlq_key_policy: str = "continue"
     dlq_hold_s: float = 300.0
     circuit_threshold: int = 20
@@ -164,6 +165,7 @@ class Engine:
         if (
             fate is Fate.RETRY
             and now - work.first_failure - work.circuit_wait < self._options.retry_deadline_s
+            and work.attempts < self._options.retry_max_attempts
         ):
             await self._retry_later(work, error)
             return "retry"

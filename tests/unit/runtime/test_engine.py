@@ -1,0 +1,83 @@
+"""The engine's fates with in-memory fakes: retries capped by attempts, rejections held or dead-lettered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry
+
+from tests.support.kafka import cart_event
+from worker.errors import RejectedError, TransientError
+from worker.events import Event, event_from_dict
+from worker.metrics import create_metrics
+from worker.retry import Backoff
+from worker.runtime.deadletters import Failure
+from worker.runtime.engine import Engine, EngineOptions
+from worker.runtime.records import Record
+
+
+class JsonDecoder:
+    def decode(self, value: bytes | None, headers: Sequence[tuple[str, bytes | None]] | None) -> Event:
+        assert value is not None
+        return event_from_dict(json.loads(value))
+
+
+class FailingSink:
+    def __init__(self, error: Exception, failures: int) -> None:
+        self.error, self.failures, self.calls = error, failures, 0
+
+    async def process(self, record: Record, event: Event) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+class Letters:
+    def __init__(self) -> None:
+        self.sent: list[tuple[Record, Failure]] = []
+
+    async def send(self, record: Record, failure: Failure) -> None:
+        self.sent.append((record, failure))
+
+
+async def _run(sink: FailingSink, **options: object) -> tuple[Engine, Letters]:
+    letters = Letters()
+    opts = EngineOptions(backoff=Backoff(base=0.001, cap=0.002), **options)  # type: ignore[arg-type]
+    engine = Engine(JsonDecoder(), sink, letters, create_metrics(CollectorRegistry()), opts, lambda e: None)
+    value = json.dumps(cart_event("g", 1)).encode()
+    engine.accept([Record("t", 0, 0, b"g", value, (), 0)])
+    assert await engine.drain(10)
+    return engine, letters
+
+
+async def test_a_transient_failure_is_retried_until_the_attempt_cap_then_dead_lettered() -> None:
+    sink = FailingSink(TransientError("503"), failures=100)
+    engine, letters = await _run(sink, retry_max_attempts=4)
+    assert sink.calls == 4
+    assert [f.attempts for _, f in letters.sent] == [4]
+    assert engine.tracker.committable() == {("t", 0): 1}
+
+
+async def test_a_transient_failure_that_heals_is_done_without_a_dead_letter() -> None:
+    sink = FailingSink(TransientError("503"), failures=3)
+    engine, letters = await _run(sink)
+    assert sink.calls == 4
+    assert letters.sent == []
+    assert engine.tracker.committable() == {("t", 0): 1}
+
+
+async def test_policy_hold_retries_a_rejection_and_continue_dead_letters_it_at_once() -> None:
+    held = FailingSink(RejectedError("400", status=400), failures=2)
+    _, letters = await _run(held, dlq_key_policy="hold", dlq_hold_s=30.0)
+    assert (held.calls, letters.sent) == (3, [])
+    rejected = FailingSink(RejectedError("400", status=400), failures=2)
+    _, letters = await _run(rejected)
+    assert rejected.calls == 1
+    assert [f.error for _, f in letters.sent] == [rejected.error]
