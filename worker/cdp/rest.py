@@ -1,10 +1,11 @@
 """REST v2.1 client: orders, order items, contacts, consumers and data extensions (cdp-api.md §4).
 
 Basic auth (client key, API token), JSON bodies with exact decimals. Every response and every httpx
-failure becomes an outcome in :func:`check` / :func:`translate`: 2xx done; 401/403 configuration
-error (stop); 408/429/5xx, timeouts and connection errors retried (the engine repeats the record,
-whose writes are look-up-before-write, hence safe to repeat); other 4xx dead letter with the parsed
-error body. Creates are not idempotent, so callers look an order up by ``referenceId`` first.
+failure becomes an outcome in :func:`check` / :func:`translate`, by the fate table (api ``rest``,
+``CDPW_FATE_OVERRIDES``): by default 2xx done; 401/403 configuration error (stop); 408/429/5xx,
+timeouts and connection errors retried (the engine repeats the record, whose writes are
+look-up-before-write, hence safe to repeat); other 4xx dead letter with the parsed error body.
+Creates are not idempotent, so callers look an order up by ``referenceId`` first.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from worker.cdp.rest_errors import (
     RestTransientError,
     parse_error_body,
 )
+from worker.fates import Action, FateTable, fate_table
 from worker.metrics import Metrics
 from worker.retry import parse_retry_after
 
 V = "/v2.1"
+DEFAULT_FATES = fate_table()
+#: Calls whose 404 answers "absent" rather than "refused".
+LOOKUPS = frozenset({"get_extension"})
 PAGE = 100
-RETRYABLE_4XX = frozenset({408, 429})
 #: Owner collection of a data extension: orders or order items.
 OWNERS = frozenset({"orders", "orderItems"})
 Json = dict[str, Any]
@@ -46,21 +50,26 @@ def rest_http_client(base_url: str, client_key: str, api_token: str, timeout_s: 
     )  # fmt: skip
 
 
-def check(response: httpx.Response, what: str) -> None:
-    """Return for a 2xx answer; raise the error that decides the record's fate otherwise."""
+def check(response: httpx.Response, what: str, fates: FateTable = DEFAULT_FATES) -> None:
+    """Return when the fate table (``CDPW_FATE_OVERRIDES``, api ``rest``) says done; raise otherwise.
+
+    A 404 on a look-up always means "absent" (:class:`RestNotFoundError`), whatever the table says.
+    """
     status = response.status_code
-    if 200 <= status < 300:
+    action = fates.decide("rest", status)
+    if status == 404 and what in LOOKUPS:
+        action = Action.DEAD_LETTER
+    if action is Action.DONE:
         return
     error = parse_error_body(status, response.content)
     message = f"REST {what}: HTTP {status}: {error.message} {error.developer_message}".rstrip()
-    excerpt = response.text[:1000]
-    if status in (401, 403):
+    if action is Action.STOP:
         raise RestAuthError(f"CDPW_CDP_CLIENT_KEY / CDPW_CDP_API_TOKEN rejected by CDP. {message}")
-    if status in RETRYABLE_4XX or status >= 500:
+    if action is Action.RETRY:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         raise RestTransientError(message, retry_after=retry_after, status=status)
     kind = RestNotFoundError if status == 404 else RestRejectedError
-    raise kind(message, status=status, body=excerpt, error=error)
+    raise kind(message, status=status, body=response.text[:1000], error=error)
 
 
 def translate(error: httpx.HTTPError, what: str) -> RestTransientError:
@@ -74,9 +83,12 @@ def translate(error: httpx.HTTPError, what: str) -> RestTransientError:
 class RestClient:
     """REST v2.1 calls; each returns the JSON resource CDP answered with."""
 
-    def __init__(self, http: httpx.AsyncClient, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, metrics: Metrics | None = None, fates: FateTable = DEFAULT_FATES
+    ) -> None:
         self._http = http
         self._metrics = metrics
+        self._fates = fates
 
     # orders ----------------------------------------------------------------------------------------
     async def find_orders(self, reference_id: str) -> list[Json]:
@@ -159,7 +171,7 @@ class RestClient:
             self._count(what, "error", started)
             raise translate(exc, what) from exc
         self._count(what, f"{response.status_code // 100}xx", started)
-        check(response, what)
+        check(response, what, self._fates)
         return _json(response, what)
 
     def _count(self, step: str, status: str, started: float) -> None:

@@ -32,6 +32,7 @@ from worker.cdp.rest_orders import RestOrderWriter
 from worker.config import Settings
 from worker.errors import ConfigurationError, PermanentError
 from worker.events import Event
+from worker.fates import fate_table
 from worker.mapping.corrections import Action, Delete, Route, Upsert, action_for
 from worker.metrics import Metrics
 from worker.runtime.records import Record
@@ -236,7 +237,7 @@ def build_corrections_sink(settings: Settings, metrics: Metrics, batch: BatchPor
     token = settings.cdp_api_token.get_secret_value()
     http = rest_http_client(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s,
                             settings.cdp_max_connections)  # fmt: skip
-    client = RestClient(http, metrics)
+    client = RestClient(http, metrics, fate_table(settings.fate_overrides))
     options = CorrectionOptions(
         settings.cdp_point_of_sale, settings.correction_wait_s, settings.correction_fallback
     )

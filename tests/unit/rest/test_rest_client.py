@@ -18,6 +18,7 @@ from worker.cdp.rest_errors import (
     parse_error_body,
 )
 from worker.errors import Fate, fate_of
+from worker.fates import fate_table
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -162,3 +163,18 @@ def test_error_bodies_parse_numeric_and_text_codes_and_garbage() -> None:
     assert parse_error_body(400, orjson.dumps({"code": "17", "message": "m"})).code == 17
     assert parse_error_body(400, b"<html>oops</html>").message == "<html>oops</html>"
     assert parse_error_body(500, b"{}").status == 500
+
+
+async def test_fate_overrides_decide_rest_answers_but_a_missing_extension_stays_absent() -> None:
+    fates = fate_table("rest:409=done,rest:404=done,rest:503=dead_letter")
+    for status, outcome in ((409, None), (503, RestRejectedError)):
+        http = httpx.AsyncClient(base_url="https://cdp.test",
+                                 transport=httpx.MockTransport(lambda r, s=status: error(s)))  # fmt: skip
+        rest = RestClient(http, fates=fates)
+        if outcome is None:
+            await rest.replace_order("o1", {})
+        else:
+            with pytest.raises(outcome):
+                await rest.replace_order("o1", {})
+    http = httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(lambda r: error(404)))
+    assert await RestClient(http, fates=fates).get_extension("orders", "o1") is None
