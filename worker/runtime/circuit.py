@@ -10,6 +10,7 @@ its success closes the circuit and releases everyone, its failure opens it again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import time
@@ -41,9 +42,9 @@ class CircuitBreaker:
         self.state = State.CLOSED
         self._failures = 0
         self._opened_at = 0.0
+        self._probe_at = 0.0
         self._closed = asyncio.Event()
         self._closed.set()
-        self._probe_taken = False
 
     def record_failure(self) -> None:
         """A transient failure on this API (the probe's failure reopens at once)."""
@@ -63,28 +64,43 @@ class CircuitBreaker:
             self._set(State.CLOSED)
             self._closed.set()
 
-    async def wait_turn(self) -> float:
-        """Wait while the circuit is open; returns the seconds waited.
+    async def wait_turn(self) -> tuple[float, bool]:
+        """Wait while the circuit is open; returns the seconds waited and whether the caller is the probe.
 
         Returns at once when closed. When open, returns once the circuit closed, or when this caller is
-        chosen as the probe after ``open_seconds``.
+        chosen as the probe after ``open_seconds`` (a probe that never reports back is replaced after
+        three times that).
         """
         started = time.monotonic()
         while self.state is not State.CLOSED:
-            remaining = self._opened_at + self._open_seconds - time.monotonic()
-            if remaining <= 0 and not self._probe_taken:
-                self._probe_taken = True
+            now = time.monotonic()
+            if self.state is State.OPEN and now >= self._opened_at + self._open_seconds:
                 self._set(State.HALF_OPEN)
-                break
-            try:
-                await asyncio.wait_for(self._closed.wait(), max(remaining, 0.05))
-            except TimeoutError:
-                continue
-        return time.monotonic() - started
+                self._probe_at = now
+                return now - started, True
+            if self.state is State.HALF_OPEN and now >= self._probe_at + 3 * self._open_seconds:
+                self._probe_at = now
+                return now - started, True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), 0.05)
+        return time.monotonic() - started, False
+
+    @property
+    def blocking(self) -> bool:
+        """True while intake should wait: open within its period, or half-open with a live probe.
+
+        An open circuit whose period passed with nobody waiting to probe stops blocking, so new records
+        can flow and the first one to fail on this API becomes the probe.
+        """
+        now = time.monotonic()
+        if self.state is State.OPEN:
+            return now < self._opened_at + self._open_seconds
+        if self.state is State.HALF_OPEN:
+            return now < self._probe_at + 3 * self._open_seconds
+        return False
 
     def _open(self) -> None:
         self._opened_at = time.monotonic()
-        self._probe_taken = False
         self._closed.clear()
         if self.state is not State.OPEN:
             log.warning(
@@ -123,8 +139,9 @@ class Breakers:
             breaker.reset_streak()
 
     @property
-    def all_closed(self) -> bool:
-        return all(b.state is State.CLOSED for b in self._breakers.values())
+    def blocking(self) -> bool:
+        """True while any circuit wants intake to wait."""
+        return any(b.blocking for b in self._breakers.values())
 
     def open_apis(self) -> list[str]:
         return [api for api, b in self._breakers.items() if b.state is not State.CLOSED]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from worker.codec import Decoder
 from worker.errors import DecodeError, Fate, PermanentError, TransientError, WorkerError, fate_of, reason_of
 from worker.events import field_value
-from worker.metrics import Metrics
+from worker.metrics import APIS, Metrics
 from worker.retry import Backoff
 from worker.runtime.circuit import Breakers, State
 from worker.runtime.deadletters import DeadLetterPort, Failure
@@ -31,6 +31,8 @@ from worker.runtime.sinks import Sink
 log = logging.getLogger("worker.engine")
 
 POISONED_KEYS_LIMIT = 100_000
+#: APIs with a circuit breaker; other transient waits (``order_wait``, ``none``) never pause intake.
+CIRCUIT_APIS = frozenset(APIS)
 
 
 class FollowedDeadLetterError(PermanentError):
@@ -158,6 +160,8 @@ class Engine:
         work.first_failure = work.first_failure or now
         work.last_failure = now
         fate = fate_of(error)
+        if fate is not Fate.RETRY:
+            self._probe_answered(work)
         if fate is Fate.STOP:
             log.error("stopping: %s", error)
             self._fail(error)
@@ -183,22 +187,39 @@ class Engine:
         return now - work.first_failure < self._options.dlq_hold_s
 
     async def _retry_later(self, work: Work, error: Exception) -> None:
-        """Back off, then wait while the failing API's circuit is open (that time is not held against it)."""
+        """Back off, then wait while the failing API's circuit is open (that time is not held against it).
+
+        Only CDP APIs have circuits; other transient waits (e.g. for an order to appear) just back off.
+        """
         api = getattr(error, "api", "none")
-        work.notes["api"] = api
-        breaker = self.breakers.of(api)
-        breaker.record_failure()
+        self._probe_failed(work)
         retry_after = error.retry_after if isinstance(error, TransientError) else None
         self._metrics.retries.labels(api=api, reason=reason_of(error)).inc()
+        if api in CIRCUIT_APIS:
+            self.breakers.of(api).record_failure()
         await asyncio.sleep(self._options.backoff.delay(work.attempts, retry_after))
-        work.circuit_wait += await breaker.wait_turn()
+        if api in CIRCUIT_APIS:
+            waited, probe = await self.breakers.of(api).wait_turn()
+            work.circuit_wait += waited
+            if probe:
+                work.notes["probe"] = api
+
+    def _probe_failed(self, work: Work) -> None:
+        """A probe that failed again, on whatever API, reopens the circuit it was probing."""
+        probing = work.notes.pop("probe", None)
+        if probing is not None:
+            self.breakers.of(probing).record_failure()
 
     def _succeeded(self, work: Work) -> None:
         """A success ends every failure streak; a probe's success closes its circuit."""
-        failed_on = work.notes.get("api")
-        if failed_on is not None:
-            self.breakers.of(failed_on).record_success()
+        self._probe_answered(work)
         self.breakers.reset_streaks()
+
+    def _probe_answered(self, work: Work) -> None:
+        """The probe got an answer that is not an outage (done, or rejected for good): its API is up."""
+        probing = work.notes.pop("probe", None)
+        if probing is not None:
+            self.breakers.of(probing).record_success()
 
     def _circuit_changed(self, api: str, state: State) -> None:
         self._metrics.circuit_state.labels(api=api).set(int(state))
@@ -206,7 +227,7 @@ class Engine:
     @property
     def accepting(self) -> bool:
         """False while a circuit is open: intake takes nothing new."""
-        return self.breakers.all_closed
+        return not self.breakers.blocking
 
     async def _dead_letter(self, work: Work, error: Exception) -> str | None:
         stage = getattr(error, "stage", "decode" if isinstance(error, DecodeError) else "process")

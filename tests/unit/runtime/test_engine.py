@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 
@@ -24,13 +25,14 @@ class JsonDecoder:
 
 
 class FailingSink:
-    def __init__(self, error: Exception, failures: int) -> None:
+    def __init__(self, error: Exception, failures: int, more: Sequence[Exception] = ()) -> None:
         self.error, self.failures, self.calls = error, failures, 0
+        self.errors = [*[error] * failures, *more]
 
     async def process(self, record: Record, event: Event) -> None:
         self.calls += 1
-        if self.calls <= self.failures:
-            raise self.error
+        if self.calls <= len(self.errors):
+            raise self.errors[self.calls - 1]
 
     async def assigned(self, partitions: list[tuple[str, int]]) -> None:
         return None
@@ -81,3 +83,18 @@ async def test_policy_hold_retries_a_rejection_and_continue_dead_letters_it_at_o
     _, letters = await _run(rejected)
     assert rejected.calls == 1
     assert [f.error for _, f in letters.sent] == [rejected.error]
+
+
+def _on(api: str) -> TransientError:
+    error = TransientError(f"{api} down")
+    error.api = api  # type: ignore[attr-defined]  # CDP errors carry their API as a class attribute
+    return error
+
+
+async def test_a_probe_failing_on_another_api_leaves_no_circuit_stuck() -> None:
+    sink = FailingSink(_on("stream"), failures=1, more=[_on("rest")])
+    engine, letters = await _run(sink, circuit_threshold=1, circuit_open_s=0.05)
+    assert sink.calls == 3
+    assert letters.sent == []
+    await asyncio.sleep(0.06)
+    assert engine.accepting
