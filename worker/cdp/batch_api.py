@@ -16,9 +16,11 @@ import orjson
 
 from worker.cdp.batch_file import LogLine, PackedFile, parse_log
 from worker.cdp.rest_errors import BatchRejectedError, BatchTransientError, RestAuthError
+from worker.fates import Action, FateTable, fate_table
 from worker.retry import parse_retry_after
 
 BATCHES = "/v2/batches"
+DEFAULT_FATES = fate_table()
 
 
 class BatchBusyError(BatchTransientError):
@@ -40,15 +42,18 @@ class BatchStatus:
 class BatchApi:
     """The Batch endpoints over two clients: ``http`` (Basic auth, base URL) and ``upload`` (bare)."""
 
-    def __init__(self, http: httpx.AsyncClient, upload: httpx.AsyncClient) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, upload: httpx.AsyncClient, fates: FateTable = DEFAULT_FATES
+    ) -> None:
         self._http = http
         self._upload = upload
+        self._fates = fates
 
     async def allocate(self, batch_ref: str, packed: PackedFile) -> BatchStatus:
         body = orjson.dumps({"checksum": packed.checksum, "size": packed.size})
         headers = {"Content-Type": "application/json"}
         response = await self._call(self._http.put(f"{BATCHES}/{batch_ref}", content=body, headers=headers))
-        _check(response, "allocate", busy_is_transient=True)
+        _check(response, "allocate", self._fates, busy_is_transient=True)
         return _status(response)
 
     async def put_file(self, url: str, packed: PackedFile) -> bool:
@@ -58,17 +63,17 @@ class BatchApi:
         response = await self._call(self._upload.put(url, content=packed.data, headers=headers))
         if response.status_code == 403 and b"expired" in response.content.lower():
             return False
-        _check(response, "upload")
+        _check(response, "upload", self._fates)
         return True
 
     async def status(self, batch_ref: str) -> BatchStatus:
         response = await self._call(self._http.get(f"{BATCHES}/{batch_ref}"))
-        _check(response, "status")
+        _check(response, "status", self._fates)
         return _status(response)
 
     async def error_log(self, url: str) -> dict[str, LogLine]:
         response = await self._call(self._upload.get(url))
-        _check(response, "error log")
+        _check(response, "error log", self._fates)
         return parse_log(response.content)
 
     async def aclose(self) -> None:
@@ -83,18 +88,17 @@ class BatchApi:
             raise BatchTransientError(f"Batch: {type(exc).__name__}: {exc}") from exc
 
 
-def _check(response: httpx.Response, what: str, busy_is_transient: bool = False) -> None:
+def _check(response: httpx.Response, what: str, fates: FateTable, busy_is_transient: bool = False) -> None:
+    """The fate table (api ``batch``) decides; a pre-signed upload's 403 is S3's, not a credentials error,
+    and a refused allocation while another batch processes is transient."""
     status = response.status_code
-    if 200 <= status < 300:
+    action = fates.decide("batch", status)
+    if action is Action.DONE:
         return
     message = f"Batch {what}: HTTP {status}: {response.text[:500]}"
-    if status == 401 or (status == 403 and what != "upload"):
+    if action is Action.STOP and not (status == 403 and what == "upload"):
         raise RestAuthError(f"CDPW_CDP_CLIENT_KEY / CDPW_CDP_API_TOKEN rejected by CDP. {message}")
-    if (
-        status in (408, 429)
-        or status >= 500
-        or (busy_is_transient and status == 400 and b"processing" in response.content)
-    ):
+    if action is Action.RETRY or (busy_is_transient and status == 400 and b"processing" in response.content):
         raise BatchTransientError(message, retry_after=parse_retry_after(response.headers.get("retry-after")),
                                   status=status)  # fmt: skip
     raise BatchRejectedError(message, status=status, body=response.text[:1000])

@@ -21,6 +21,7 @@ from worker.cdp.rest import rest_http_client
 from worker.config import Settings
 from worker.errors import TransientError
 from worker.events import Event
+from worker.fates import fate_table
 from worker.mapping.corrections import Route, RoutingPolicy, is_correction, route_for
 from worker.metrics import Metrics
 from worker.runtime.corrections_sink import CorrectionsSink, build_corrections_sink
@@ -125,7 +126,7 @@ def build_batch_uploader(settings: Settings, metrics: Metrics | None) -> BatchUp
         poll_max_s=settings.batch_poll_max_s,
         timeout_s=settings.batch_timeout_s,
     )
-    return BatchUploader(BatchApi(http, upload), options, metrics)
+    return BatchUploader(BatchApi(http, upload, fate_table(settings.fate_overrides)), options, metrics)
 
 
 def build_router_sink(settings: Settings, metrics: Metrics, stream: Sink) -> RouterSink:
