@@ -32,7 +32,7 @@ class Profile:
 
 SHORT = Profile(
     name="short", seconds=50, kills=3, pauses=2, pause_s=(2, 4), outages=2, outage_s=6,
-    slowdowns=1, slowdown_s=6, rebalances=1, rebalance_s=12, correction_orders=80, shop_guests=30,
+    slowdowns=1, slowdown_s=6, rebalances=1, rebalance_s=12, correction_orders=50, shop_guests=20,
     shop_orders_per_guest=2, poison_per_kind=1, settle_timeout_s=90,
 )  # fmt: skip
 LONG = Profile(
