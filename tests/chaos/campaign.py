@@ -100,7 +100,7 @@ def worker_env(chaos_parts: tuple[str, str, RunningSandbox], names: dict[str, st
         "CDPW_MAX_CONCURRENCY": "50", "CDPW_CDP_MAX_CONNECTIONS": "16",
         "CDPW_BATCH_MAX_AGE_S": "0.3", "CDPW_BATCH_POLL_BASE_S": "0.05", "CDPW_BATCH_POLL_MAX_S": "0.5",
         "CDPW_ROUTE_DELETIONS": "batch", "CDPW_CORRECTION_BATCH_THRESHOLD_PER_S": "3",
-        "CDPW_DRAIN_TIMEOUT_S": "10", **LIMIT_SETTINGS,
+        "CDPW_DRAIN_TIMEOUT_S": "10", "CDPW_CORRECTION_WAIT_S": "15", **LIMIT_SETTINGS,
     }  # fmt: skip
 
 
