@@ -75,6 +75,8 @@ class Engine:
         self._options = options
         self._on_fatal = on_fatal
         self._stopped = False
+        self._closed = False
+        self._revoked: set[TopicPartition] = set()
         self.breakers = Breakers(options.circuit_threshold, options.circuit_open_s, self._circuit_changed)
         self.tracker = OffsetTracker()
         self.lanes = KeyLanes(self._handle, options.max_concurrency, on_drop=self._release)
@@ -87,6 +89,9 @@ class Engine:
         """Take consumed records (in partition order) and queue each on its key's lane."""
         consumed = self._metrics.records_consumed
         for record in records:
+            if record.tp in self._revoked or self._closed:
+                self.released_total += 1  # handed over just before its partition went: its new owner reads it
+                continue
             self.tracker.take(record.tp, record.offset, record.timestamp_ms)
             consumed.labels(topic=record.topic).inc()
             self.lanes.submit(self._work(record))
@@ -116,7 +121,7 @@ class Engine:
         self._on_fatal(error)
 
     async def _handle(self, work: Work) -> None:
-        if self._stopped:
+        if self._stopped or self._closed or work.revoked:
             self._release(work)
             return
         try:
@@ -155,6 +160,8 @@ class Engine:
         self._metrics.end_to_end_latency.observe(max(time.time() - work.record.timestamp_ms / 1000, 0.0))
 
     async def _on_failure(self, work: Work, error: Exception) -> str | None:
+        if work.revoked or self._closed:
+            return None  # its partition is gone (or the worker is closing): the next owner reads it again
         now = time.time()
         work.attempts += 1
         work.first_failure = work.first_failure or now
@@ -274,6 +281,7 @@ class Engine:
 
         Returns the committable offsets of those partitions; nothing is committed for them afterwards.
         """
+        self._revoked.update(partitions)
         running = self.lanes.revoke(partitions)
         if running:
             _, late = await asyncio.wait(running, timeout=timeout)
@@ -288,6 +296,7 @@ class Engine:
 
     async def assigned(self, partitions: list[TopicPartition]) -> None:
         """Let the sink prepare (restore its state) before records of ``partitions`` flow."""
+        self._revoked.difference_update(partitions)
         try:
             await self._sink.assigned(partitions)
         except Exception as exc:
@@ -305,5 +314,6 @@ class Engine:
         self._metrics.keys_blocked.set(self.lanes.blocked_keys)
 
     async def aclose(self) -> None:
+        self._closed = True
         await self.lanes.close()
         await self._sink.aclose()

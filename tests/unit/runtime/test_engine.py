@@ -98,3 +98,33 @@ async def test_a_probe_failing_on_another_api_leaves_no_circuit_stuck() -> None:
     assert letters.sent == []
     await asyncio.sleep(0.06)
     assert engine.accepting
+
+
+class GatedSink(FailingSink):
+    """Fails for good, but only once the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__(RejectedError("400", status=400), failures=100)
+        self.gate = asyncio.Event()
+
+    async def process(self, record: Record, event: Event) -> None:
+        await self.gate.wait()
+        await super().process(record, event)
+
+
+async def test_records_of_a_revoked_partition_are_never_dead_lettered_nor_started_late() -> None:
+    sink, letters = GatedSink(), Letters()
+    opts = EngineOptions(backoff=Backoff(base=0.001, cap=0.002))
+    engine = Engine(JsonDecoder(), sink, letters, create_metrics(CollectorRegistry()), opts, lambda e: None)
+    value = json.dumps(cart_event("g", 1)).encode()
+    engine.accept([Record("t", 0, 0, b"g", value, (), 0)])
+    await asyncio.sleep(0.01)
+    revoking = asyncio.create_task(engine.revoke([("t", 0)], timeout=5))
+    await asyncio.sleep(0.01)
+    sink.gate.set()
+    assert await revoking == {}
+    engine.accept([Record("t", 0, 1, b"g", value, (), 0)])
+    assert await engine.drain(5)
+    assert letters.sent == []
+    assert sink.calls == 1
+    assert engine.released_total == 2
