@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sandbox.testing import RunningSandbox, start_sandbox_process
-from tests.support.kafka import create_topics
-from tests.support.worker_process import WorkerProcess
+from tests.support.stack import (
+    PARTITIONS,
+    Topics,
+    WorkerFactory,
+    cdp_env,
+    fresh_topics,
+    kafka_env,
+    worker_factory,
+)
 
-PARTITIONS = 6
-
-
-@dataclass(frozen=True)
-class Topics:
-    source: str
-    dlq: str
-    state: str
-    group: str
+__all__ = ["PARTITIONS", "Topics", "WorkerFactory"]
 
 
 @pytest.fixture
 def topics(bootstrap: str) -> Topics:
-    suffix = uuid.uuid4().hex[:10]
-    made = Topics(
-        f"orders-{suffix}", f"orders-dlq-{suffix}", f"orders-state-{suffix}", f"orders-group-{suffix}"
-    )
-    create_topics(bootstrap, (made.source, PARTITIONS), (made.dlq, 1))
-    return made
+    return fresh_topics(bootstrap, "orders")
 
 
 @pytest.fixture
@@ -42,30 +34,11 @@ def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
     running.stop()
 
 
-WorkerFactory = Callable[..., WorkerProcess]
-
-
 @pytest.fixture
 def start_worker(
     bootstrap: str, topics: Topics, sandbox: RunningSandbox, tmp_path: Path
 ) -> Iterator[WorkerFactory]:
     """Start a ``cdp`` worker on the test topics and sandbox; every process is killed at the end."""
-    started: list[WorkerProcess] = []
-
-    def start(name: str = "w", **env: str) -> WorkerProcess:
-        base = {
-            "CDPW_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "CDPW_KAFKA_TOPICS": topics.source,
-            "CDPW_KAFKA_GROUP_ID": topics.group, "CDPW_DLQ_TOPIC": topics.dlq,
-            "CDPW_STATE_TOPIC": topics.state,
-            "CDPW_SINK": "cdp", "CDPW_CDP_BASE_URL": sandbox.url, "CDPW_CDP_CLIENT_KEY": sandbox.client_key,
-            "CDPW_CDP_API_TOKEN": sandbox.api_token,
-            "CDPW_CDP_TIMEOUT_S": "5", "CDPW_RETRY_BASE_S": "0.05", "CDPW_RETRY_MAX_S": "2",
-            "CDPW_MAX_CONCURRENCY": "50",
-        }  # fmt: skip
-        worker = WorkerProcess(env={**base, **env}, log_path=tmp_path / f"{name}.log").start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.kill()
+    base = {**kafka_env(bootstrap, topics), **cdp_env(sandbox), "CDPW_RETRY_MAX_S": "2"}
+    with worker_factory(base, tmp_path) as start:
+        yield start
