@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import uvloop
 from confluent_kafka import Producer
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
@@ -79,6 +80,7 @@ def consumer_conf(settings: Settings) -> dict[str, Any]:
         "max.poll.interval.ms": settings.kafka_max_poll_interval_ms,
         "queued.max.messages.kbytes": settings.kafka_queued_max_kbytes,
         "statistics.interval.ms": 5000,
+        "fetch.wait.max.ms": settings.kafka_fetch_wait_max_ms,
     }
 
 
@@ -227,7 +229,7 @@ def run(settings: Settings) -> int:
     """Run the worker until SIGTERM/SIGINT or a fatal error; returns the exit code."""
     disable_created_metrics()  # type: ignore[no-untyped-call]  # shipped unannotated
     redact.install(redact.settings_secrets(settings), hash_pii=not settings.log_pii)
-    return asyncio.run(_main(settings))
+    return uvloop.run(_main(settings))
 
 
 async def _main(settings: Settings) -> int:

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     kafka_max_poll_interval_ms: int = Field(
         300000, ge=10000, description="Longest gap between polls before the member is evicted."
     )
+    kafka_fetch_wait_max_ms: int = Field(
+        100,
+        ge=1,
+        le=10000,
+        description="Longest a fetch waits for data (lower: less latency, more requests).",
+    )
     kafka_queued_max_kbytes: int = Field(
         8192, ge=1024, description="Per-partition prefetch buffer of the Kafka client (bounds memory)."
     )
