@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tests.bench import orderreport, orders, runtime
+from tests.bench import backfill, orderreport, orders, runtime
 from worker.embedded import running_broker
 
 
@@ -18,7 +18,10 @@ def main() -> None:
     parser.add_argument(
         "--no-stacks", action="store_true", help="skip the raw client's HTTP stack comparison"
     )
-    parser.add_argument("--only", choices=["runtime", "backlog", "orders", "stacks"], default=None)
+    parser.add_argument("--backfill-orders", type=int, default=100_000, help="orders for the backfill run")
+    parser.add_argument(
+        "--only", choices=["runtime", "backlog", "orders", "stacks", "backfill"], default=None
+    )
     args = parser.parse_args()
     external = os.environ.get("CDPW_KAFKA_BOOTSTRAP_SERVERS")
     with running_broker() as broker:
@@ -32,6 +35,10 @@ def main() -> None:
             print(f"memory with a {args.backlog_records:,}-record backlog (CDPW_MAX_IN_FLIGHT=1000):")
             _print(figures)
         _orders(bootstrap, args)
+    if args.only in (None, "backfill"):
+        figures = backfill.run(args.backfill_orders)
+        print(f"backfill of {args.backfill_orders:,} historical orders through the Batch API:")
+        _print(figures)
 
 
 def _orders(bootstrap: str, args: argparse.Namespace) -> None:
