@@ -37,6 +37,7 @@ def committed_total(bootstrap: str, topics: Topics) -> int:
 
 
 @pytest.mark.slow  # 20 restarts of a worker process (start, join, restore) take about a minute and a half
+@pytest.mark.timeout(900)  # on a loaded 2-core machine the restarts take several times longer
 def test_twenty_kill_9s_lose_and_duplicate_no_order(
     bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
 ) -> None:
