@@ -1,4 +1,5 @@
-"""REST and Batch outages (503s, dropped connections) during corrections: no duplicate, nothing lost."""
+"""REST and Batch outages (503s, 429s with Retry-After, dropped connections) during corrections: no
+duplicate, nothing lost."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ def test_corrections_converge_through_rest_and_batch_faults(
     bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
 ) -> None:
     rules = [
-        {"api": "rest", "p503": 0.02, "p500": 0.01, "pdrop": 0.01},
-        {"api": "batch", "p503": 0.05, "pdrop": 0.03},
+        {"api": "rest", "p503": 0.02, "p500": 0.01, "pdrop": 0.01, "p429": 0.02, "retry_after": 1},
+        {"api": "batch", "p503": 0.05, "pdrop": 0.03, "p429": 0.03, "retry_after": 1},
     ]
     httpx.post(f"{sandbox.url}/_sandbox/faults", json={"rules": rules}, timeout=10).raise_for_status()
     traffic = workload(orders=60, seed=17)
