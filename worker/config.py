@@ -130,6 +130,9 @@ class Settings(BaseSettings):
         20, ge=1, description="Transient CDP failures in a row that open an API's circuit (intake pauses)."
     )
     circuit_open_s: float = Field(10.0, gt=0, description="How long an open circuit waits before a probe.")
+    rest_rate_limit_per_s: float = Field(
+        0.0, ge=0, description="Most REST requests per second (0: no limit); halved while 429s arrive."
+    )
     stream_rate_limit_per_s: float = Field(
         0.0, ge=0, description="Most Stream requests per second (0: no limit); halved while 429s arrive."
     )

@@ -18,6 +18,7 @@ import httpx
 import orjson
 
 from worker.cdp.message import to_json
+from worker.cdp.ratelimit import RateLimiter
 from worker.cdp.rest_errors import (
     RestAuthError,
     RestNotFoundError,
@@ -84,11 +85,13 @@ class RestClient:
     """REST v2.1 calls; each returns the JSON resource CDP answered with."""
 
     def __init__(
-        self, http: httpx.AsyncClient, metrics: Metrics | None = None, fates: FateTable = DEFAULT_FATES
-    ) -> None:
+        self, http: httpx.AsyncClient, metrics: Metrics | None = None, fates: FateTable = DEFAULT_FATES,
+        limiter: RateLimiter | None = None,
+    ) -> None:  # fmt: skip
         self._http = http
         self._metrics = metrics
         self._fates = fates
+        self._limiter = limiter or RateLimiter(0)
 
     # orders ----------------------------------------------------------------------------------------
     async def find_orders(self, reference_id: str) -> list[Json]:
@@ -164,6 +167,7 @@ class RestClient:
                     params: Mapping[str, str] | None = None) -> Json:  # fmt: skip
         content = to_json(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
+        await self._limiter.acquire()
         started = time.monotonic()
         try:
             response = await self._http.request(method, path, content=content, params=params, headers=headers)
@@ -171,6 +175,10 @@ class RestClient:
             self._count(what, "error", started)
             raise translate(exc, what) from exc
         self._count(what, f"{response.status_code // 100}xx", started)
+        if response.status_code == 429:
+            self._limiter.throttled()
+        elif response.status_code < 300:
+            self._limiter.succeeded()
         check(response, what, self._fates)
         return _json(response, what)
 

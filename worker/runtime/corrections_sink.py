@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from worker.cdp.ratelimit import RateLimiter
 from worker.cdp.rest import RestClient, rest_http_client
 from worker.cdp.rest_errors import (
     BatchRejectedError,
@@ -237,7 +238,8 @@ def build_corrections_sink(settings: Settings, metrics: Metrics, batch: BatchPor
     token = settings.cdp_api_token.get_secret_value()
     http = rest_http_client(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s,
                             settings.cdp_max_connections)  # fmt: skip
-    client = RestClient(http, metrics, fate_table(settings.fate_overrides))
+    limiter = RateLimiter(settings.rest_rate_limit_per_s)
+    client = RestClient(http, metrics, fate_table(settings.fate_overrides), limiter)
     options = CorrectionOptions(
         settings.cdp_point_of_sale, settings.correction_wait_s, settings.correction_fallback
     )
