@@ -18,8 +18,8 @@ async def test_a_429_halves_the_rest_rate_and_successes_do_not_raise_it_past_the
         return httpx.Response(status, json={"items": [], "offset": 0, "limit": 10} if status == 200 else {})
 
     limiter = RateLimiter(40)
-    client = RestClient(httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(handler)),
-                        limiter=limiter)  # fmt: skip
+    http = httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(handler))
+    client = RestClient(http, limiter=limiter)
     with pytest.raises(TransientError):
         await client.find_orders("R-1")
     assert limiter.rate == 20
