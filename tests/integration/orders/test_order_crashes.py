@@ -7,6 +7,7 @@ import random
 import time
 from collections import Counter
 
+import httpx
 import pytest
 from confluent_kafka import KafkaException
 
@@ -44,13 +45,20 @@ def test_twenty_kill_9s_lose_and_duplicate_no_order(
     traffic = shop_traffic(guests=200, orders_per_guest=5, seed=9)
     expected = placed_orders(traffic)
     produce_json(producer(bootstrap), topics.source, traffic)
+    # CDP answers 25 ms later and the worker sends 10 at a time, so the run outlasts the 20 kills.
+    slow = {"api": "stream", "latency_ms": {"fixed": 25}}
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json=slow, timeout=10).raise_for_status()
     rng = random.Random(20)
     started = time.monotonic()
     for kill in range(KILLS):
-        worker = start_worker(f"w{kill}", **FAST_GROUP)
+        assert committed_total(bootstrap, topics) < len(traffic), (
+            f"all done before kill {kill}: no crash left"
+        )
+        worker = start_worker(f"w{kill}", CDPW_MAX_CONCURRENCY="10", **FAST_GROUP)
         wait_until_finished(worker, 1, timeout=60)  # kill while orders are being sent, not during start-up
         time.sleep(rng.uniform(0.0, 1.5))
         worker.kill()
+    httpx.delete(f"{sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
     progress_at_last_kill = committed_total(bootstrap, topics)
     last = start_worker("last", **FAST_GROUP)
     deadline = time.monotonic() + 300
