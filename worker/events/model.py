@@ -143,27 +143,28 @@ class Refund:
 
 
 @dataclass(frozen=True, slots=True)
-class CartItemAdded:
-    """A line was added to the cart (CDP Stream ADD)."""
+class Envelope:
+    """What every commerce event carries: its id and type, when it happened, who, and where."""
 
     event_id: str
     event_type: str
     occurred_at: datetime
     guest: Guest
     context: Context
+
+
+@dataclass(frozen=True, slots=True)
+class CartItemAdded(Envelope):
+    """A line was added to the cart (CDP Stream ADD)."""
+
     cart_id: str
     line: OrderLine
 
 
 @dataclass(frozen=True, slots=True)
-class CartItemUpdated:
+class CartItemUpdated(Envelope):
     """A cart line's quantity or price changed; ``line`` is its new state (Stream ADD replaces it)."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     cart_id: str
     line: OrderLine
     previous_quantity: int | None = None
@@ -171,105 +172,65 @@ class CartItemUpdated:
 
 
 @dataclass(frozen=True, slots=True)
-class CartItemRemoved:
+class CartItemRemoved(Envelope):
     """A line left the cart; ``remaining_lines`` is the cart after removal (CLEAR_CART + re-ADD)."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     cart_id: str
     line_id: str
     remaining_lines: tuple[OrderLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class CartCleared:
+class CartCleared(Envelope):
     """The cart was emptied (Stream CLEAR_CART)."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     cart_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class GuestIdentified:
+class GuestIdentified(Envelope):
     """The guest revealed who they are (login, sign-up, newsletter): Stream IDENTITY."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class OrderPlaced:
+class OrderPlaced(Envelope):
     """A live checkout completed: Stream IDENTITY, ADD per line, ADD_CONTACTS, CONFIRM, CHECKOUT, PAYMENT."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     order: Order
 
 
 @dataclass(frozen=True, slots=True)
-class OrderImported:
+class OrderImported(Envelope):
     """An order taken offline, by the call centre or from history: Batch upsert."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     order: Order
     source: ImportSource
 
 
 @dataclass(frozen=True, slots=True)
-class OrderUpdated:
+class OrderUpdated(Envelope):
     """The order changed; ``order`` is its full new state, ``changes`` says what changed."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     order: Order
     changes: tuple[OrderChange, ...]
     previous_status: OrderStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class OrderCancelled:
+class OrderCancelled(Envelope):
     """The order was cancelled; ``order`` is its state after cancellation."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     order: Order
     cancelled_at: datetime
     reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class OrderRefunded:
+class OrderRefunded(Envelope):
     """All or part of the order was refunded; ``order`` is its state after the refund."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     order: Order
     refund: Refund
 
@@ -283,14 +244,9 @@ class OrderReference:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderDeleted:
+class OrderDeleted(Envelope):
     """The order must disappear (CDP delete matches ``order_id`` + ``ordered_at`` within 24 h)."""
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    guest: Guest
-    context: Context
     order_id: str
     ordered_at: datetime
     reason: str | None = None
