@@ -156,3 +156,16 @@ def _initialise(m: Metrics) -> None:
         m.batch_uploads.labels(status=status)
     for status in ("accepted", "rejected"):
         m.batch_records.labels(status=status)
+
+
+def metric_sum(exposition: str, name: str, **labels: str) -> float:
+    """Sum of the samples of ``name`` in a ``/metrics`` text whose labels include ``labels``."""
+    total = 0.0
+    for line in exposition.splitlines():
+        if line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        metric, _, label_text = head.partition("{")
+        if metric == name and all(f'{k}="{v}"' in label_text for k, v in labels.items()):
+            total += float(value)
+    return total

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from worker.embedded import free_port
+from worker.metrics import metric_sum
 
 TEST_KAFKA = {
     "CDPW_KAFKA_SESSION_TIMEOUT_MS": "2000",
@@ -66,18 +67,7 @@ class WorkerProcess:
 
     def metric(self, name: str, **labels: str) -> float:
         """Sum of the samples of ``name`` whose labels include ``labels``."""
-        text = httpx.get(f"{self.url}/metrics", timeout=5).text
-        total = 0.0
-        for line in text.splitlines():
-            if not line.startswith(name) or line.startswith("#"):
-                continue
-            head, _, value = line.rpartition(" ")
-            metric, _, label_text = head.partition("{")
-            if metric != name:
-                continue
-            if all(f'{k}="{v}"' in label_text for k, v in labels.items()):
-                total += float(value)
-        return total
+        return metric_sum(httpx.get(f"{self.url}/metrics", timeout=5).text, name, **labels)
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:

@@ -25,6 +25,7 @@ from confluent_kafka.cimpl import NewTopic
 from sandbox.testing import RunningSandbox, start_sandbox_process
 from worker.app import SINKS
 from worker.embedded import EmbeddedBroker, free_port, start_broker
+from worker.metrics import metric_sum
 from worker.tools.traffic import generate
 
 SOURCE, DLQ, STATE, PARTITIONS = "commerce-events", "commerce-events.dlq", "cdp-worker.state", 6
@@ -139,15 +140,6 @@ def _publish(bootstrap: str, guests: int) -> tuple[int, int]:
     return len(traffic) + len(BAD_RECORDS), orders
 
 
-def _metric(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        head, _, value = line.rpartition(" ")
-        if head.split("{", 1)[0] == name and all(f'{k}="{v}"' in head for k, v in labels.items()):
-            total += float(value)
-    return total
-
-
 def _wait_caught_up(stack: Stack, expected: int, timeout: float = 600.0) -> tuple[float, int]:
     """Show progress until every record is finished; returns the seconds from the first finished one
     and how many finished."""
@@ -160,7 +152,7 @@ def _wait_caught_up(stack: Stack, expected: int, timeout: float = 600.0) -> tupl
                 f"the worker exited ({stack.worker.returncode}); see {stack.workdir}/worker.log"
             )
         with contextlib.suppress(httpx.HTTPError):
-            finished = _metric(httpx.get(stack.metrics_url, timeout=5).text, "cdpw_records_finished_total")
+            finished = metric_sum(httpx.get(stack.metrics_url, timeout=5).text, "cdpw_records_finished_total")
         if finished and first is None:
             first = time.monotonic()
         rate = finished / max(time.monotonic() - (first or time.monotonic()), 1e-9) if first else 0.0
@@ -177,8 +169,8 @@ def _summary(stack: Stack, published: int, orders_sent: int, seconds: float) -> 
     sandbox = httpx.Client(base_url=stack.sandbox.url, timeout=10)
     orders = sandbox.get("/_sandbox/orders").json()
     rejections = sandbox.get("/_sandbox/rejections").json()
-    done = _metric(metrics, "cdpw_records_finished_total", outcome="done")
-    dead = _metric(metrics, "cdpw_records_finished_total", outcome="dead_letter")
+    done = metric_sum(metrics, "cdpw_records_finished_total", outcome="done")
+    dead = metric_sum(metrics, "cdpw_records_finished_total", outcome="dead_letter")
     print("\nSummary")
     print(
         f"  records: {published} published, {int(done)} done, {int(dead)} dead-lettered, in {seconds:.1f}s "
