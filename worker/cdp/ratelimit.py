@@ -46,6 +46,13 @@ class RateLimiter:
         if self._tokens < 0:
             await self._sleep(-self._tokens / self.rate)
 
+    def observe(self, status: int) -> None:
+        """Learn from an HTTP answer: a 429 slows down, a success may speed up again."""
+        if status == 429:
+            self.throttled()
+        elif status < 300:
+            self.succeeded()
+
     def throttled(self) -> None:
         """CDP answered 429: halve the rate."""
         if self.unlimited:

@@ -175,10 +175,7 @@ class RestClient:
             self._count(what, "error", started)
             raise translate(exc, what) from exc
         self._count(what, f"{response.status_code // 100}xx", started)
-        if response.status_code == 429:
-            self._limiter.throttled()
-        elif response.status_code < 300:
-            self._limiter.succeeded()
+        self._limiter.observe(response.status_code)
         check(response, what, self._fates)
         return _json(response, what)
 

@@ -154,10 +154,7 @@ class StreamClient:
             self._count(step, "error", started)
             raise translate_transport(exc, step) from exc
         self._count(step, status_class(response.status_code), started)
-        if response.status_code == 429:
-            self._limiter.throttled()
-        elif response.status_code < 300:
-            self._limiter.succeeded()
+        self._limiter.observe(response.status_code)
         return response
 
     def _count(self, step: str, status: str, started: float) -> None:
