@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay: send to this topic instead of each record's source topic "
         "(e.g. a topic a worker of another group consumes)",
     )
+    dlq.add_argument(
+        "--through-worker",
+        action="store_true",
+        help="replay: run the records through the worker's pipeline in this process instead of "
+        "producing them (nothing written to the source topic; orders CDP already has are skipped)",
+    )
     dlq.set_defaults(fn=_dlq)
     backfill = sub.add_parser("backfill", help="send historical orders from a JSON-lines file via Batch")
     backfill.add_argument("--file", default=None, help="JSON-lines file, one order event per line")

@@ -149,16 +149,13 @@ class Worker:
         loop = asyncio.get_running_loop()
         settings = self.settings
         metrics = create_metrics(self.registry)
-        decoder = LimitedDecoder(
-            build_decoder(settings.wire_format, settings.schema_dir, settings.schema_registry_url or None),
-            input_limits(settings),
-        )
+        decoder = decoder_for(settings)
         poller = ProducerPoller(Producer(producer_conf(settings)))
         dead_letters = DeadLetterWriter(
             poller.producer.produce, settings.dlq_topic, settings.kafka_group_id, loop
         )
         sink = build_sink(settings, metrics)
-        engine = Engine(decoder, sink, dead_letters, metrics, _engine_options(settings), self.fail)
+        engine = Engine(decoder, sink, dead_letters, metrics, engine_options(settings), self.fail)
         intake = Intake(consumer_conf(settings), _intake_options(settings), engine, metrics, loop, self.fail)
         health = HealthServer(self.registry, lambda: (True, "alive"), lambda: self._ready(intake, engine))
         self.metrics_port = await health.start(settings.metrics_host, settings.metrics_port)
@@ -193,7 +190,7 @@ class Worker:
         log.info("stopped", extra={"drained": drained, "fatal": repr(self.fatal) if self.fatal else None})
 
 
-def _engine_options(settings: Settings) -> EngineOptions:
+def engine_options(settings: Settings) -> EngineOptions:
     return EngineOptions(
         max_concurrency=settings.max_concurrency,
         ordering_key_field=settings.ordering_key_field,
@@ -204,6 +201,14 @@ def _engine_options(settings: Settings) -> EngineOptions:
         dlq_hold_s=settings.dlq_hold_s,
         circuit_threshold=settings.circuit_failure_threshold,
         circuit_open_s=settings.circuit_open_s,
+    )
+
+
+def decoder_for(settings: Settings) -> LimitedDecoder:
+    """The configured wire format's decoder behind the input limits."""
+    registry = settings.schema_registry_url or None
+    return LimitedDecoder(
+        build_decoder(settings.wire_format, settings.schema_dir, registry), input_limits(settings)
     )
 
 

@@ -26,6 +26,7 @@ from worker.cdp import progress as prog
 from worker.cdp.errors import StreamTransientError, UnknownBrowserError
 from worker.cdp.orders_probe import order_probe
 from worker.cdp.ratelimit import RateLimiter
+from worker.cdp.rest_errors import RestTransientError
 from worker.cdp.stream import StreamClient, stream_http_clients
 from worker.config import Settings
 from worker.events import Event, field_value
@@ -34,7 +35,7 @@ from worker.mapping import MappingOptions, plan_for
 from worker.metrics import Metrics
 from worker.plans import Plan, Step, StreamContext
 from worker.runtime.records import Record
-from worker.runtime.state import StateRestoreError, StateStore
+from worker.runtime.state import MemoryState, StateRestoreError, StateStore
 
 log = logging.getLogger("worker.cdp")
 
@@ -81,6 +82,10 @@ class CdpSinkOptions:
     session_idle_s: float = 900.0
     #: Event field naming the state key (as the engine's ordering key); empty: the Kafka key.
     ordering_key_field: str = ""
+    #: Ask CDP (REST) before a plan that creates an order and skip the plan when the order exists.
+    #: Set for dead-letter replays: their progress starts empty, so an order created by an earlier
+    #: replay of the same dead letter would otherwise be created again.
+    skip_existing_orders: bool = False
 
 
 @dataclass
@@ -154,6 +159,9 @@ class CdpSink:
             if prog.order_left_behind(call.progress, now, self._idle):
                 log.warning("order created but its session closed; rest of the plan dropped",
                             extra={"event_id": plan.plan_id, "done": self._done(call)})  # fmt: skip
+            elif await self._exists_already(call, plan):
+                log.warning("CDP already has the order; plan skipped",
+                            extra={"event_id": plan.plan_id})  # fmt: skip
             else:
                 await self._send_remaining(call, plan, browser)
             await self._finish(call, plan.plan_id)
@@ -196,6 +204,18 @@ class CdpSink:
         log.warning("order-creating step may have been applied; CDP has the order: %s", found,
                     extra={"event_id": running.plan_id, "step": step.name})  # fmt: skip
         return found is True
+
+    async def _exists_already(self, call: _Call, plan: Plan) -> bool:
+        """With ``skip_existing_orders``, before a plan's first step: True when CDP has its order."""
+        if not self._options.skip_existing_orders or self._probe is None or self._done(call):
+            return False
+        reference = next((s.reference_id for s in plan.steps if s.reference_id is not None), None)
+        if reference is None:
+            return False
+        found = await self._probe.exists(reference)
+        if found is None:
+            raise RestTransientError("cannot tell whether CDP already has the order")
+        return found
 
     async def _before_unrepeatable(self, call: _Call, step: Step) -> None:
         running = call.progress.running
@@ -290,14 +310,24 @@ def _read(key: str, raw: bytes) -> prog.Progress:
         return prog.Progress()
 
 
-def build_cdp_sink(settings: Settings, metrics: Metrics, kafka: dict[str, Any]) -> CdpSink:
-    """The CDP sink with its Stream client and state store, wired from the settings (no I/O yet)."""
+def build_cdp_sink(
+    settings: Settings, metrics: Metrics, kafka: dict[str, Any], replay: bool = False
+) -> CdpSink:
+    """The CDP sink with its Stream client and state store, wired from the settings (no I/O yet).
+
+    ``replay``: for a dead-letter replay through the worker: progress in memory, not in the state
+    topic (the partitions belong to the running workers), and existing orders are skipped.
+    """
     http = stream_http_clients(settings.cdp_base_url, settings.cdp_timeout_s, settings.cdp_max_connections)
     limiter = RateLimiter(settings.stream_rate_limit_per_s)
     stream = StreamClient(
         http, settings.cdp_client_key, metrics, fate_table(settings.fate_overrides), limiter
     )
-    store = StateStore(kafka, settings.state_topic, settings.kafka_topics, settings.kafka_group_id)
+    store: StatePort = (
+        MemoryState()
+        if replay
+        else StateStore(kafka, settings.state_topic, settings.kafka_topics, settings.kafka_group_id)
+    )
     mapping = MappingOptions(
         single_event=settings.stream_single_event,
         add_contacts=settings.stream_add_contacts,
@@ -305,7 +335,9 @@ def build_cdp_sink(settings: Settings, metrics: Metrics, kafka: dict[str, Any]) 
         default_pos=settings.cdp_point_of_sale,
         close_session_after_order=settings.stream_close_session_after_order,
     )
-    options = CdpSinkOptions(mapping, settings.stream_session_idle_s, settings.ordering_key_field)
+    options = CdpSinkOptions(
+        mapping, settings.stream_session_idle_s, settings.ordering_key_field, skip_existing_orders=replay
+    )
     token = settings.cdp_api_token.get_secret_value()
     probe = order_probe(settings.cdp_base_url, settings.cdp_client_key, token, settings.cdp_timeout_s)
     return CdpSink(stream, store, options, probe=probe)

@@ -167,6 +167,23 @@ class StateStore:
             self._poller.join(5.0)
 
 
+class MemoryState:
+    """Progress held in memory only, for one-off runs that own no source partition (a dead-letter
+    replay through the worker): nothing restored, nothing written to the state topic."""
+
+    async def prepare(self) -> None:
+        return None
+
+    async def load(self, partitions: list[int]) -> dict[int, dict[str, bytes]]:  # noqa: ARG002  (nothing kept)
+        return {}
+
+    async def save(self, partition: int, key: str, value: bytes) -> None:  # noqa: ARG002  (the sink holds it)
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
 def _settle(future: asyncio.Future[None], error: KafkaError | None) -> None:
     if future.done():
         return

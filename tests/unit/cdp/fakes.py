@@ -87,9 +87,13 @@ class FakeProbe:
 
     stream: FakeStream
     asked: list[str] = field(default_factory=list)
+    #: Answer "cannot tell" (CDP's REST API unreachable).
+    blind: bool = False
 
     async def exists(self, reference_id: str) -> bool | None:
         self.asked.append(reference_id)
+        if self.blind:
+            return None
         return any(sent.event in ("CHECKOUT", "ORDER_CHECKOUT") for sent in self.stream.sent)
 
     async def aclose(self) -> None:

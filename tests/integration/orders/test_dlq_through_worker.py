@@ -1,0 +1,96 @@
+"""``cdp-worker dlq replay --through-worker`` end to end: broker, sandbox, worker process, CLI process.
+
+Orders dead-lettered by an input limit are replayed through the worker's pipeline once the limit is
+raised: they reach CDP, nothing is written to the source topic, a second replay creates no order
+twice, and a record that fails again is dead-lettered again at its source position with the count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from sandbox.testing import RunningSandbox
+from tests.integration.orders.conftest import Topics, WorkerFactory
+from tests.integration.orders.test_orders import wait_until_finished
+from tests.integration.orders.traffic import (
+    order_problems,
+    placed_orders,
+    rejections,
+    sandbox_orders,
+    shop_traffic,
+)
+from tests.support.kafka import headers_of, produce_json, producer, read_all
+from tests.support.stack import cdp_env, kafka_env
+
+MAX_LINES = 2
+
+
+def _replay(bootstrap: str, topics: Topics, sandbox: RunningSandbox, *args: str) -> list[str]:
+    env = {**os.environ, **kafka_env(bootstrap, topics), **cdp_env(sandbox), "CDPW_RETRY_MAX_S": "2"}
+    done = subprocess.run(
+        [sys.executable, "-m", "worker", "dlq", "replay", "--through-worker", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.splitlines()
+
+
+def _outcomes(lines: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in lines[:-1]:
+        item = json.loads(line)
+        found.setdefault(item["outcome"], []).append(item["reason"])
+    return found
+
+
+def test_dead_letters_replayed_through_the_worker_reach_cdp_once_and_never_the_source_topic(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, start_worker: WorkerFactory
+) -> None:
+    traffic = shop_traffic(guests=8, orders_per_guest=2, seed=5)
+    orders = placed_orders(traffic)
+    too_long = [e for e in orders.values() if len(e["order"]["lines"]) > MAX_LINES]
+    assert too_long and len(too_long) < len(orders)
+    sent = produce_json(producer(bootstrap), topics.source, traffic)
+    prod = producer(bootstrap)
+    prod.produce(topics.source, value=b"{broken", key=b"C-000001", partition=1)
+    assert prod.flush(10) == 0
+    worker = start_worker(CDPW_MAX_ORDER_LINES=str(MAX_LINES))
+    wait_until_finished(worker, sent + 1, timeout=120)
+    assert worker.terminate() == 0
+    # Cart events whose remaining lines exceed the limit are dead-lettered too.
+    dead = len(read_all(bootstrap, topics.dlq, 1000, timeout=5))
+    limited = dead - 1
+    assert limited >= len(too_long), dead
+
+    dry = _replay(bootstrap, topics, sandbox, "--dry-run")
+    decodes = sorted(json.loads(line)["decodes"] for line in dry[:-1])
+    assert decodes == [False] + [True] * limited
+    assert dry[-1] == f"would replay {dead} through the worker; skipped 0 over --max-replays"
+
+    assert len(order_problems(orders, sandbox_orders(sandbox.url))) == len(too_long)
+    first = _replay(bootstrap, topics, sandbox, "--reason", "limit", "--rate", "50")
+    assert _outcomes(first) == {"done": ["limit"] * limited}, first
+    assert order_problems(orders, sandbox_orders(sandbox.url)) == []
+
+    again = _replay(bootstrap, topics, sandbox)
+    assert _outcomes(again) == {"done": ["limit"] * limited, "dead_letter": ["decode"]}, again
+    assert len(sandbox_orders(sandbox.url)) == len(orders)
+    assert rejections(sandbox.url) == []
+    assert len(read_all(bootstrap, topics.source, sent + 2, timeout=5)) == sent + 1
+
+    letters = read_all(bootstrap, topics.dlq, dead + 1, timeout=30)
+    redone = headers_of(letters[-1])
+    assert letters[-1].value() == b"{broken"
+    assert (redone["cdpw.replay.count"], redone["cdpw.reason"]) == (b"1", b"decode")
+    assert (redone["__connect.errors.partition"], redone["__connect.errors.offset"]) == (b"1", b"0")
+
+    last = _replay(bootstrap, topics, sandbox, "--reason", "decode", "--max-replays", "1")
+    assert last == ["replayed 0 through the worker: 0 done, 0 dead-lettered again, 0 unfinished; "
+                    "skipped 1 over --max-replays"]  # fmt: skip
