@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import random
+import signal
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.testing import RunningSandbox, start_sandbox_process
 from tests.chaos.avro import Encode, encoder_of
 from tests.chaos.poison import LIMIT_SETTINGS
-from tests.chaos.profiles import Profile, schedule
+from tests.chaos.profiles import Action, Profile, schedule
 from tests.chaos.rig import PacedProducer, SandboxFaults, WorkerPool
 from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
 from tests.chaos.workload import Workload, build
+from tests.support.durable_broker import DurableBroker, durable_broker
 from tests.support.kafka import committed, create_topics
 from tests.support.registry import start_registry
 from worker.codec import build_encoder
 from worker.config import DEFAULT_SCHEMA_DIR
-from worker.embedded import EmbeddedBroker, start_broker
 
 PARTITIONS = 6
 #: Share of the fault phase over which the workload is produced (the rest is processed under faults).
@@ -33,26 +34,27 @@ PRODUCE_SHARE = 0.8
 class Chaos:
     """The running parts and what was injected so far."""
 
-    broker: EmbeddedBroker
+    broker: DurableBroker
     sandbox: RunningSandbox
     faults: SandboxFaults
     pool: WorkerPool
     source: str
     group: str
     injected: Counter[str]
+    restarts: list[dict[str, object]] = field(default_factory=list)
 
     def committed_total(self) -> int:
         offsets = committed(self.broker.bootstrap, self.group, self.source, PARTITIONS)
         return sum(max(offset, 0) for offset in offsets.values())
 
 
-def _kill(chaos: Chaos) -> None:
+def _kill(chaos: Chaos, _action: Action) -> None:
     chaos.pool.kill_one()
     chaos.injected["worker_sigkill"] += 1
 
 
-def _switch(name: str, on: bool) -> Callable[[Chaos], None]:
-    def act(chaos: Chaos) -> None:
+def _switch(name: str, on: bool) -> Callable[[Chaos, Action], None]:
+    def act(chaos: Chaos, _action: Action) -> None:
         setattr(chaos.faults, name, on)
         chaos.faults.apply()
         if on:
@@ -61,25 +63,40 @@ def _switch(name: str, on: bool) -> Callable[[Chaos], None]:
     return act
 
 
-def _pause(chaos: Chaos) -> None:
+def _pause(chaos: Chaos, _action: Action) -> None:
     chaos.broker.pause()
     chaos.injected["broker_pause"] += 1
 
 
-def _join(chaos: Chaos) -> None:
+def _restart(signum: signal.Signals) -> Callable[[Chaos, Action], None]:
+    """Stop the broker with ``signum``, keep it down ``action.seconds``, start it on the same port."""
+
+    def act(chaos: Chaos, action: Action) -> None:
+        exit_s = chaos.broker.restart(signum, action.seconds)
+        chaos.injected["broker_restart"] += 1
+        chaos.injected[f"broker_restart_{signum.name.lower()}"] += 1
+        chaos.restarts.append({"at_s": round(action.at, 1), "signal": signum.name, "exit_s": round(exit_s, 2),
+                               "down_s": round(action.seconds, 2)})  # fmt: skip
+
+    return act
+
+
+def _join(chaos: Chaos, _action: Action) -> None:
     chaos.pool.start("b")
     chaos.injected["rebalance_join"] += 1
 
 
-def _leave(chaos: Chaos) -> None:
+def _leave(chaos: Chaos, _action: Action) -> None:
     chaos.pool.leave("b")
     chaos.injected["rebalance_leave"] += 1
 
 
-ACTIONS: dict[str, Callable[[Chaos], None]] = {
+ACTIONS: dict[str, Callable[[Chaos, Action], None]] = {
     "kill": _kill,
     "pause_start": _pause,
-    "pause_end": lambda chaos: chaos.broker.resume(),
+    "pause_end": lambda chaos, _action: chaos.broker.resume(),
+    "restart_sigterm": _restart(signal.SIGTERM),
+    "restart_sigkill": _restart(signal.SIGKILL),
     "outage_start": _switch("outage", True),
     "outage_end": _switch("outage", False),
     "slow_start": _switch("slow", True),
@@ -130,7 +147,7 @@ def play(chaos: Chaos, profile: Profile, seed: int) -> None:
     started = time.monotonic()
     for action in schedule(profile, seed):
         wait_until(started + action.at, chaos)
-        ACTIONS[action.name](chaos)
+        ACTIONS[action.name](chaos, action)
     wait_until(started + profile.seconds, chaos)
     chaos.broker.resume()
     chaos.faults.clear()
@@ -153,6 +170,7 @@ def judge(chaos: Chaos, work: Workload, produced: int, committed_total: int, dlq
         "http_429_share": round(injected["429"] / requests, 4),
     }  # fmt: skip
     exits = chaos.pool.unexpected_exits
+    verdict.figures["broker_restarts"] = chaos.restarts
     verdict.figures["worker_starts"] = chaos.pool.starts
     verdict.figures["workers_restarted_stuck_without_partitions"] = chaos.pool.stuck
     verdict.figures["worker_unexpected_exits"] = [
@@ -169,9 +187,7 @@ def run(profile: Profile, seed: int, workdir: Path, wire_format: str = "json") -
     with contextlib.ExitStack() as stack:
         wire_env, encode = _wire(wire_format, stack)
         work = build(profile, seed, encode)
-        broker = start_broker(log_path=workdir / "broker.log")
-        stack.callback(broker.stop)
-        stack.callback(broker.resume)  # a paused broker cannot stop
+        broker = stack.enter_context(durable_broker(workdir))  # restarts keep its data
         create_topics(broker.bootstrap, (names["source"], PARTITIONS), (names["dlq"], 1))
         sandbox = start_sandbox_process(workdir, db=workdir / f"cdp-{suffix}.db", fault_seed=seed,
                                         batch_delay=0.03)  # fmt: skip
@@ -199,9 +215,9 @@ def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) ->
     started = time.monotonic()
     chaos.faults.apply()
     chaos.pool.start("a")
-    producer = PacedProducer(
-        chaos.broker.bootstrap, chaos.source, work.records, profile.seconds * PRODUCE_SHARE
-    )
+    log_path = chaos.pool.workdir / "producer.log"
+    producer = PacedProducer(chaos.broker.bootstrap, chaos.source, work.records,
+                             profile.seconds * PRODUCE_SHARE, log_path)  # fmt: skip
     producer.start()
     play(chaos, profile, seed)
     finished_under_faults = chaos.committed_total()

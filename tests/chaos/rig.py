@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -144,15 +145,31 @@ class WorkerPool:
         self.leaving.clear()
 
 
-class PacedProducer:
-    """Produces records evenly over ``seconds`` on a thread; counts delivery failures."""
+def file_logger(path: Path) -> logging.Logger:
+    """A logger that writes only to ``path`` (client logs would flood the campaign's output: every
+    broker restart makes each connection log refusals until the broker is back)."""
+    logger = logging.getLogger(f"chaos.client.{path}")
+    logger.propagate = False
+    if not logger.handlers:
+        handler = logging.FileHandler(path)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    return logger
 
-    def __init__(self, bootstrap: str, topic: str, records: tuple[Record, ...], seconds: float) -> None:
+
+class PacedProducer:
+    """Produces records evenly over ``seconds`` on a thread; counts delivery failures (its client log
+    goes to ``log_path``)."""
+
+    def __init__(
+        self, bootstrap: str, topic: str, records: tuple[Record, ...], seconds: float, log_path: Path
+    ) -> None:
         self.topic = topic
         self.records = records
         self.seconds = seconds
         self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True,
-                                  "message.timeout.ms": 300000})  # fmt: skip
+                                  "message.timeout.ms": 300000,
+                                  "logger": file_logger(log_path)})  # fmt: skip
         self.delivered = 0
         self.failed: list[str] = []
         self.thread = threading.Thread(target=self._run, name="chaos-producer", daemon=True)
