@@ -28,16 +28,22 @@ from tests.support.stack import cdp_env, kafka_env
 MAX_LINES = 2
 
 
-def _replay(bootstrap: str, topics: Topics, sandbox: RunningSandbox, *args: str) -> list[str]:
-    env = {**os.environ, **kafka_env(bootstrap, topics), **cdp_env(sandbox), "CDPW_RETRY_MAX_S": "2"}
-    done = subprocess.run(
+def _run(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    settings = {**kafka_env(bootstrap, topics), **cdp_env(sandbox), "CDPW_RETRY_MAX_S": "2", **env}
+    return subprocess.run(
         [sys.executable, "-m", "worker", "dlq", "replay", "--through-worker", *args],
-        env=env,
+        env={**os.environ, **settings},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def _replay(bootstrap: str, topics: Topics, sandbox: RunningSandbox, *args: str) -> list[str]:
+    done = _run(bootstrap, topics, sandbox, *args)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.splitlines()
 
@@ -94,3 +100,28 @@ def test_dead_letters_replayed_through_the_worker_reach_cdp_once_and_never_the_s
     last = _replay(bootstrap, topics, sandbox, "--reason", "decode", "--max-replays", "1")
     assert last == ["replayed 0 through the worker: 0 done, 0 dead-lettered again, 0 unfinished; "
                     "skipped 1 over --max-replays"]  # fmt: skip
+
+
+def test_a_replay_stopped_by_a_fatal_answer_leaves_its_dead_letters_to_replay_later(
+    bootstrap: str, topics: Topics, sandbox: RunningSandbox
+) -> None:
+    order = next(iter(placed_orders(shop_traffic(guests=1, orders_per_guest=1)).values()))
+    context = [("__connect.errors.topic", topics.source.encode()), ("__connect.errors.partition", b"4"),
+               ("__connect.errors.offset", b"17"), ("cdpw.reason", b"limit")]  # fmt: skip
+    prod = producer(bootstrap)
+    prod.produce(topics.dlq, value=json.dumps(order).encode(), key=b"C-1", headers=context)
+    assert prod.flush(10) == 0
+
+    refused = _run(bootstrap, topics, sandbox, CDPW_CDP_CLIENT_KEY="wrong-tenant")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert json.loads(refused.stdout.splitlines()[0])["outcome"] == "unfinished"
+    assert "0 done, 0 dead-lettered again, 1 unfinished (stopped by StreamAuthError" in refused.stdout
+    assert sandbox_orders(sandbox.url) == []
+    assert len(read_all(bootstrap, topics.dlq, 2, timeout=3)) == 1
+
+    tokenless = _run(bootstrap, topics, sandbox, CDPW_CDP_API_TOKEN="")
+    assert tokenless.returncode == 2
+    assert "needs CDPW_CDP_API_TOKEN" in tokenless.stderr
+
+    assert _replay(bootstrap, topics, sandbox)[-1].startswith("replayed 1 through the worker: 1 done")
+    assert [o["referenceId"] for o in sandbox_orders(sandbox.url)] == [order["order"]["order_id"].upper()]

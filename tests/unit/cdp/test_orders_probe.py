@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from worker.cdp.orders_probe import OrderProbe, order_probe
+from worker.cdp.rest_errors import RestAuthError
 
 
 def probe_answering(
@@ -42,6 +43,13 @@ async def test_the_answer_says_whether_cdp_holds_the_order(
     assert seen[0].url.path == "/v2.1/orders"
     assert dict(seen[0].url.params) == {"referenceId": "DE-1", "limit": "1"}
     assert seen[0].headers["authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_refused_credentials_stop_the_worker(status: int) -> None:
+    probe, _ = probe_answering(status, b"{}")
+    with pytest.raises(RestAuthError, match=str(status)):
+        await probe.exists("DE-1")
 
 
 async def test_a_failed_look_up_cannot_tell() -> None:
