@@ -106,8 +106,12 @@ def test_a_replay_stopped_by_a_fatal_answer_leaves_its_dead_letters_to_replay_la
     bootstrap: str, topics: Topics, sandbox: RunningSandbox
 ) -> None:
     order = next(iter(placed_orders(shop_traffic(guests=1, orders_per_guest=1)).values()))
-    context = [("__connect.errors.topic", topics.source.encode()), ("__connect.errors.partition", b"4"),
-               ("__connect.errors.offset", b"17"), ("cdpw.reason", b"limit")]  # fmt: skip
+    context: list[tuple[str, str | bytes | None]] = [
+        ("__connect.errors.topic", topics.source.encode()),
+        ("__connect.errors.partition", b"4"),
+        ("__connect.errors.offset", b"17"),
+        ("cdpw.reason", b"limit"),
+    ]
     prod = producer(bootstrap)
     prod.produce(topics.dlq, value=json.dumps(order).encode(), key=b"C-1", headers=context)
     assert prod.flush(10) == 0
