@@ -7,15 +7,18 @@ twice, and a record that fails again is dead-lettered again at its source positi
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
+import uuid
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
 from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import (
+    Event,
     order_problems,
     placed_orders,
     rejections,
@@ -53,7 +56,30 @@ def _outcomes(lines: list[str]) -> dict[str, list[str]]:
     for line in lines[:-1]:
         item = json.loads(line)
         found.setdefault(item["outcome"], []).append(item["reason"])
-    return found
+    return {outcome: sorted(reasons) for outcome, reasons in found.items()}
+
+
+def _dead_letter(bootstrap: str, topics: Topics, event: Event, reason: bytes, offset: bytes) -> Event:
+    """A dead letter as the worker writes it, for a record of the source topic's partition 4."""
+    context: list[tuple[str, str | bytes | None]] = [
+        ("__connect.errors.topic", topics.source.encode()),
+        ("__connect.errors.partition", b"4"),
+        ("__connect.errors.offset", offset),
+        ("cdpw.reason", reason),
+    ]
+    prod = producer(bootstrap)
+    prod.produce(topics.dlq, value=json.dumps(event).encode(), key=event["guest"]["customer_id"].encode(),
+                 headers=context)  # fmt: skip
+    assert prod.flush(10) == 0
+    return event
+
+
+def _cancellation(placed: Event) -> Event:
+    """The OrderCancelled of a placed order (a REST correction)."""
+    order = {**copy.deepcopy(placed["order"]), "status": "CANCELLED"}
+    changes = {"event_id": str(uuid.uuid4()), "event_type": "OrderCancelled", "order": order,
+               "cancelled_at": placed["occurred_at"], "reason": "replayed cancellation"}  # fmt: skip
+    return {**copy.deepcopy(placed), **changes}
 
 
 def test_dead_letters_replayed_through_the_worker_reach_cdp_once_and_never_the_source_topic(
@@ -85,13 +111,18 @@ def test_dead_letters_replayed_through_the_worker_reach_cdp_once_and_never_the_s
     assert _outcomes(first) == {"done": ["limit"] * limited}, first
     assert order_problems(orders, sandbox_orders(sandbox.url)) == []
 
+    cancelled = _cancellation(too_long[0])
+    _dead_letter(bootstrap, topics, cancelled, reason=b"order_missing", offset=b"100000")
     again = _replay(bootstrap, topics, sandbox)
-    assert _outcomes(again) == {"done": ["limit"] * limited, "dead_letter": ["decode"]}, again
+    done = sorted(["limit"] * limited + ["order_missing"])
+    assert _outcomes(again) == {"done": done, "dead_letter": ["decode"]}, again
     assert len(sandbox_orders(sandbox.url)) == len(orders)
+    status = {o["referenceId"]: o["status"] for o in sandbox_orders(sandbox.url)}
+    assert status[cancelled["order"]["order_id"].upper()] == "CANCELLED"
     assert rejections(sandbox.url) == []
     assert len(read_all(bootstrap, topics.source, sent + 2, timeout=5)) == sent + 1
 
-    letters = read_all(bootstrap, topics.dlq, dead + 1, timeout=30)
+    letters = read_all(bootstrap, topics.dlq, dead + 2, timeout=30)
     redone = headers_of(letters[-1])
     assert letters[-1].value() == b"{broken"
     assert (redone["cdpw.replay.count"], redone["cdpw.reason"]) == (b"1", b"decode")
@@ -106,15 +137,7 @@ def test_a_replay_stopped_by_a_fatal_answer_leaves_its_dead_letters_to_replay_la
     bootstrap: str, topics: Topics, sandbox: RunningSandbox
 ) -> None:
     order = next(iter(placed_orders(shop_traffic(guests=1, orders_per_guest=1)).values()))
-    context: list[tuple[str, str | bytes | None]] = [
-        ("__connect.errors.topic", topics.source.encode()),
-        ("__connect.errors.partition", b"4"),
-        ("__connect.errors.offset", b"17"),
-        ("cdpw.reason", b"limit"),
-    ]
-    prod = producer(bootstrap)
-    prod.produce(topics.dlq, value=json.dumps(order).encode(), key=b"C-1", headers=context)
-    assert prod.flush(10) == 0
+    _dead_letter(bootstrap, topics, order, reason=b"limit", offset=b"17")
 
     refused = _run(bootstrap, topics, sandbox, CDPW_CDP_CLIENT_KEY="wrong-tenant")
     assert refused.returncode == 1, refused.stdout + refused.stderr
