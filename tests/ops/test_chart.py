@@ -59,6 +59,7 @@ def test_all_on_values_render_every_optional_part() -> None:
         "ScaledObject",
         "NetworkPolicy",
         "Job",
+        "CronJob",
         "PodDisruptionBudget",
     }
     assert expected <= kinds(render([ALL_ON]))
@@ -202,6 +203,23 @@ def test_dlq_replay_job_runs_the_replay_command_with_the_worker_config() -> None
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
+def test_reconciliation_cron_job_runs_the_reconcile_command_daily_never_twice_at_once() -> None:
+    docs = render([ALL_ON])
+    cron = find(docs, "CronJob", f"{RELEASE}-cdp-worker-reconcile")["spec"]
+    assert (cron["schedule"], cron["timeZone"], cron["concurrencyPolicy"]) == (
+        "30 3 * * *",
+        "Europe/Berlin",
+        "Forbid",
+    )
+    pod = cron["jobTemplate"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["args"] == ["backfill", "--reconcile-hours", "26"]
+    assert container["envFrom"] == _container(docs)["envFrom"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["restartPolicy"] == "Never"
+    assert "CronJob" not in kinds(render())
+
+
 def test_dashboard_config_map_carries_the_sidecar_label_and_the_dashboard_file() -> None:
     config_map = find(render([ALL_ON]), "ConfigMap", f"{RELEASE}-cdp-worker-dashboard")
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
@@ -228,4 +246,5 @@ def test_notes_describe_the_autoscaler_and_the_replay_job(tmp_path: Path) -> Non
     notes = render_notes(tmp_path, [ALL_ON])
     assert "2..24 replicas (capped at 24 partitions), 6000 records of lag per replica" in notes
     assert "job/cdpw-cdp-worker-dlq-replay-1" in notes
+    assert "Reconciliation CronJob (30 3 * * *)" in notes
     assert "CDPW_CDP_API_TOKEN is empty" not in notes

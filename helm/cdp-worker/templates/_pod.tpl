@@ -1,4 +1,5 @@
-{{/* Environment, volumes and mounts shared by the worker Deployment and the dead-letter replay Job. */}}
+{{/* Environment, volumes and mounts shared by the worker Deployment, the dead-letter replay Job and the
+     reconciliation CronJob. */}}
 {{- define "cdp-worker.envFrom" -}}
 - configMapRef:
     name: {{ include "cdp-worker.fullname" . }}
@@ -53,4 +54,32 @@ tolerations:
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/* The pod spec of a one-shot command (replay Job, reconciliation CronJob).
+     Call with (dict "root" $ "name" "container-name" "job" .Values.<section>). */}}
+{{- define "cdp-worker.toolPod" -}}
+{{- $root := .root -}}
+{{- include "cdp-worker.podCommon" $root }}
+restartPolicy: Never
+containers:
+  - name: {{ .name }}
+    image: {{ include "cdp-worker.image" $root | quote }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    args:
+      {{- toYaml .job.args | nindent 6 }}
+    envFrom:
+      {{- include "cdp-worker.envFrom" $root | nindent 6 }}
+    {{- with $root.Values.extraEnv }}
+    env:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    resources:
+      {{- toYaml .job.resources | nindent 6 }}
+    securityContext:
+      {{- toYaml $root.Values.securityContext | nindent 6 }}
+    volumeMounts:
+      {{- include "cdp-worker.volumeMounts" $root | nindent 6 }}
+volumes:
+  {{- include "cdp-worker.volumes" $root | nindent 2 }}
 {{- end }}
