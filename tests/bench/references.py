@@ -156,7 +156,7 @@ async def _create_browsers(
 
 
 def _shard(browser: str) -> int:
-    """The worker's pool choice for a browser (:meth:`worker.cdp.stream.StreamClient.send`)."""
+    """A stable pool choice per browser, for the sharded HTTP stacks of :mod:`tests.bench.transports`."""
     return zlib.crc32(browser.encode())
 
 

@@ -1,23 +1,28 @@
 """Stream API client: ``GET /v1.2/browser/create.json`` and ``GET /v1.2/event/create.json``.
 
-Requests go through a few small :class:`httpx.AsyncClient` pools (:func:`stream_http_clients`), one
-per browser by hash: httpcore scans every connection of a pool on each request, so one pool of 100
-connections costs about six times the CPU per request of 25 pools of 4 (measured on loopback).
-Every response and every httpx failure becomes an outcome in one place, :func:`check_response` and
-:func:`translate_transport`: 201 done; 400 (and other 4xx) dead letter; 404 unknown browser;
+Requests go through one :class:`aiohttp.ClientSession` whose connector keeps up to
+``max_connections`` keep-alive connections: aiohttp costs about a seventh of httpx's CPU per call
+(``make bench-stacks``), and the worker's throughput is bound by that CPU. The session is opened
+inside the running event loop on the first request and closed by :meth:`StreamClient.aclose`.
+Every response and every transport failure becomes an outcome in one place, :func:`check_response`
+and :func:`translate_transport`: 201 done; 400 (and other 4xx) dead letter; 404 unknown browser;
 401/403 configuration error; 408/429/5xx and timeouts/connection errors retried by the engine.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import ssl
 import time
-import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote
 
+import aiohttp
 import httpx
 import orjson
+from yarl import URL
 
 from worker.cdp import errors
 from worker.cdp.message import event_message, url_encoded
@@ -31,51 +36,93 @@ BROWSER_PATH = "/v1.2/browser/create.json"
 EVENT_PATH = "/v1.2/event/create.json"
 BODY_EXCERPT = 1000
 RETRYABLE_4XX = frozenset({408, 429})
+#: Idle keep-alive connections close before the usual 5 s server idle timeout (uvicorn, many proxies),
+#: so a request is rarely written on a connection the server is closing (a "maybe applied" failure).
+KEEPALIVE_S = 4.0
+#: Waiting for a free connection of the pool may take this long at least (as httpx's pool timeout did).
+POOL_WAIT_S = 30.0
 
-
-POOL_SIZE = 4
 DEFAULT_FATES = fate_table()
+#: A URL's query in an error text: it holds the client key and the event (personal data).
+_QUERY = re.compile(r"\?[^\s'\"]*")
 
 
-def stream_http_client(
-    base_url: str, timeout_s: float, max_connections: int, tls: ssl.SSLContext | None = None
-) -> httpx.AsyncClient:
-    """One keep-alive pool of ``max_connections`` connections, one timeout per request."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    timeout = httpx.Timeout(timeout_s, pool=max(timeout_s, 30.0))
-    return httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits, follow_redirects=False,
-                             verify=tls if tls is not None else True)  # fmt: skip
+@dataclass(frozen=True)
+class StreamHttpOptions:
+    """Where and how the Stream client connects.
 
-
-def stream_http_clients(base_url: str, timeout_s: float, max_connections: int) -> list[httpx.AsyncClient]:
-    """Pools of :data:`POOL_SIZE` connections, ``max_connections`` in all (at least one pool).
-
-    The pools share one TLS context: loading the CA bundle takes about 25 ms per context.
+    ``timeout_s`` bounds the TCP+TLS connect and each wait for response bytes; ``pool_wait_s`` bounds
+    the wait for a free connection plus the connect (default: ``max(timeout_s, POOL_WAIT_S)``).
     """
-    pools = max(1, -(-max_connections // POOL_SIZE))
-    tls = httpx.create_ssl_context()
-    return [stream_http_client(base_url, timeout_s, POOL_SIZE, tls) for _ in range(pools)]
+
+    base_url: str
+    timeout_s: float
+    max_connections: int
+    pool_wait_s: float | None = None
+
+
+@dataclass(frozen=True)
+class StreamAnswer:
+    """What CDP answered to one Stream request: status, the ``Retry-After`` header and the body."""
+
+    status: int
+    body: bytes
+    retry_after: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def stream_tls_context() -> ssl.SSLContext:
+    """Certificate verification on, trusting what the REST and Batch clients trust.
+
+    That is httpx's rule: ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when set (a private CA), else certifi.
+    """
+    return httpx.create_ssl_context()
+
+
+def open_stream_session(options: StreamHttpOptions) -> aiohttp.ClientSession:
+    """One keep-alive pool of ``max_connections`` connections; call inside the running event loop.
+
+    aiohttp's silent re-send of an idempotent request after a reused connection dropped is turned
+    off: a Stream GET is not idempotent (a CHECKOUT creates an order), so the drop must reach the
+    sink as "maybe applied" instead.
+    """
+    connect = max(options.timeout_s, POOL_WAIT_S) if options.pool_wait_s is None else options.pool_wait_s
+    timeout = aiohttp.ClientTimeout(
+        total=None, connect=connect, sock_connect=options.timeout_s, sock_read=options.timeout_s
+    )
+    connector = aiohttp.TCPConnector(
+        limit=options.max_connections, keepalive_timeout=KEEPALIVE_S, ssl=stream_tls_context()
+    )
+    session = aiohttp.ClientSession(
+        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False
+    )
+    # No public switch exists; aiohttp's own test client sets the same attribute (pinned version).
+    session._retry_connection = False
+    return session
 
 
 def status_class(status: int) -> str:
     return f"{status // 100}xx" if 200 <= status < 600 else "error"
 
 
-def check_response(response: httpx.Response, what: str, fates: FateTable = DEFAULT_FATES) -> None:
-    """Return when ``response`` is an acceptance; raise the error that decides the record's fate.
+def check_response(answer: StreamAnswer, what: str, fates: FateTable = DEFAULT_FATES) -> None:
+    """Return when ``answer`` is an acceptance; raise the error that decides the record's fate.
 
     The fate table (``CDPW_FATE_OVERRIDES``) decides; a dead-lettered 404 means an unknown browser.
     """
-    status = response.status_code
+    status = answer.status
     action = fates.decide("stream", status)
     if action is Action.DONE:
         return
-    excerpt = response.text[:BODY_EXCERPT]
+    excerpt = answer.text[:BODY_EXCERPT]
     message = f"Stream {what}: HTTP {status}: {excerpt}"
     if action is Action.STOP:
         raise errors.StreamAuthError(f"CDPW_CDP_CLIENT_KEY / CDPW_CDP_BASE_URL rejected by CDP. {message}")
     if action is Action.RETRY:
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        retry_after = parse_retry_after(answer.retry_after)
         kind = errors.ThrottledError if status in RETRYABLE_4XX else errors.ServerError
         raise kind(message, retry_after=retry_after, status=status)
     if status == 404:
@@ -83,48 +130,75 @@ def check_response(response: httpx.Response, what: str, fates: FateTable = DEFAU
     raise errors.StreamRejectedError(message, status=status, body=excerpt)
 
 
-def translate_transport(error: httpx.HTTPError, what: str) -> errors.StreamTransientError:
-    """An httpx failure as a retryable error; says whether the request may have been processed."""
-    message = f"Stream {what}: {type(error).__name__}: {error}"
-    if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return errors.StreamConnectionError(message, maybe_applied=False)
-    if isinstance(error, httpx.TimeoutException):
-        return errors.StreamTimeoutError(message)
-    if isinstance(error, httpx.ConnectError):
-        return errors.StreamConnectionError(message, maybe_applied=False)
+def _not_sent(message: str) -> errors.StreamTransientError:
+    return errors.StreamConnectionError(message, maybe_applied=False)
+
+
+def _maybe_applied(message: str) -> errors.StreamTransientError:
     return errors.StreamConnectionError(message, maybe_applied=True)
 
 
+#: First match wins, so a subclass comes before its base. Before the request was written: the
+#: connect or the wait for a pooled connection timed out (ConnectionTimeoutError), or the connect
+#: failed (ClientConnectorError: refused, DNS, TLS, certificate). After: no answer in time
+#: (SocketTimeoutError), the server disconnected or reset the connection, the body was cut
+#: (ClientPayloadError), the answer was not HTTP (ClientResponseError), or anything else.
+TRANSPORT_OUTCOMES: tuple[tuple[type[BaseException], Callable[[str], errors.StreamTransientError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, _not_sent),
+    (aiohttp.ClientConnectorError, _not_sent),
+    (asyncio.TimeoutError, errors.StreamTimeoutError),
+    (aiohttp.ClientError, _maybe_applied),
+)
+
+#: What :meth:`StreamClient._call` translates; anything else (a bug, a cancellation) propagates.
+TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+def translate_transport(error: BaseException, what: str) -> errors.StreamTransientError:
+    """An aiohttp failure as a retryable error; says whether the request may have been processed.
+
+    The message never carries a URL's query (aiohttp puts the whole URL in some errors' text).
+    """
+    message = f"Stream {what}: {type(error).__name__}: {_QUERY.sub('?…', str(error))}"
+    for kind, outcome in TRANSPORT_OUTCOMES:
+        if isinstance(error, kind):
+            return outcome(message)
+    return _maybe_applied(message)
+
+
 class StreamClient:
-    """Sends Stream requests and reports each one in the metrics (requests by step, latency)."""
+    """Sends Stream requests and reports each one in the metrics (requests by step, latency).
+
+    The HTTP session is opened by ``opener`` (:func:`open_stream_session`) on the first request,
+    inside the running loop, and closed by :meth:`aclose`.
+    """
 
     def __init__(
         self,
-        pools: Sequence[httpx.AsyncClient],
+        http: StreamHttpOptions,
         client_key: str,
         metrics: Metrics,
         fates: FateTable = DEFAULT_FATES,
         limiter: RateLimiter | None = None,
+        opener: Callable[[StreamHttpOptions], aiohttp.ClientSession] = open_stream_session,
     ) -> None:
-        assert pools, "at least one HTTP pool"
+        self._http = http
         self._fates = fates
         self._limiter = limiter or RateLimiter(0)
-        self._pools = tuple(pools)
-        self._next = 0
-        self._base = str(pools[0].base_url).rstrip("/")
+        self._open = opener
+        self._session: aiohttp.ClientSession | None = None
+        self._base = http.base_url.rstrip("/")
         self._key = quote(client_key, safe="")
         self._metrics = metrics
 
     async def create_browser(self) -> str:
         """A new browser id (``ref``) from ``browser/create``."""
-        self._next = (self._next + 1) % len(self._pools)
-        pool = self._pools[self._next]
-        response = await self._call("BROWSER", lambda: self._get(pool, BROWSER_PATH, url_encoded({})))
-        check_response(response, "browser/create", self._fates)
+        answer = await self._call("BROWSER", BROWSER_PATH, url_encoded({}))
+        check_response(answer, "browser/create", self._fates)
         try:
-            ref = orjson.loads(response.content)["ref"]
+            ref = orjson.loads(answer.body)["ref"]
         except (orjson.JSONDecodeError, KeyError, TypeError):
-            raise errors.ServerError(f"Stream browser/create: no ref in {response.text[:200]!r}") from None
+            raise errors.ServerError(f"Stream browser/create: no ref in {answer.text[:200]!r}") from None
         if not isinstance(ref, str) or not ref:
             raise errors.ServerError(f"Stream browser/create: bad ref {ref!r}")
         return ref
@@ -132,30 +206,34 @@ class StreamClient:
     async def send(self, step: Step, context: StreamContext, browser_id: str) -> None:
         """Send one event; returns when CDP accepted it (201), raises a :mod:`worker.cdp.errors` error."""
         message = url_encoded(event_message(step, context, browser_id))
-        pool = self._pools[zlib.crc32(browser_id.encode()) % len(self._pools)]
-        response = await self._call(step.event.value, lambda: self._get(pool, EVENT_PATH, message))
-        check_response(response, step.event.value, self._fates)
+        answer = await self._call(step.event.value, EVENT_PATH, message)
+        check_response(answer, step.event.value, self._fates)
 
     async def aclose(self) -> None:
-        for pool in self._pools:
-            await pool.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
-    def _get(self, pool: httpx.AsyncClient, path: str, encoded_message: str) -> Awaitable[httpx.Response]:
-        # One absolute URL, parsed once: httpx's URL parsing is a large share of a request's CPU.
-        url = f"{self._base}{path}?client_key={self._key}&message={encoded_message}"
-        return pool.get(httpx.URL(url))
+    async def _get(self, path: str, encoded_message: str) -> StreamAnswer:
+        if self._session is None:
+            self._session = self._open(self._http)
+        # Already percent-encoded (encoded=True): yarl neither parses nor re-quotes the query.
+        url = URL(f"{self._base}{path}?client_key={self._key}&message={encoded_message}", encoded=True)
+        async with self._session.get(url, allow_redirects=False) as response:
+            body = await response.read()
+            return StreamAnswer(response.status, body, response.headers.get("Retry-After"))
 
-    async def _call(self, step: str, request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    async def _call(self, step: str, path: str, encoded_message: str) -> StreamAnswer:
         await self._limiter.acquire()
         started = time.monotonic()
         try:
-            response = await request()
-        except httpx.HTTPError as exc:
+            answer = await self._get(path, encoded_message)
+        except TRANSPORT_ERRORS as exc:
             self._count(step, "error", started)
             raise translate_transport(exc, step) from exc
-        self._count(step, status_class(response.status_code), started)
-        self._limiter.observe(response.status_code)
-        return response
+        self._count(step, status_class(answer.status), started)
+        self._limiter.observe(answer.status)
+        return answer
 
     def _count(self, step: str, status: str, started: float) -> None:
         self._metrics.cdp_requests.labels(api="stream", step=step, status_class=status).inc()

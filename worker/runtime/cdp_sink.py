@@ -27,7 +27,7 @@ from worker.cdp.errors import StreamTransientError, UnknownBrowserError
 from worker.cdp.orders_probe import order_probe
 from worker.cdp.ratelimit import RateLimiter
 from worker.cdp.rest_errors import RestTransientError
-from worker.cdp.stream import StreamClient, stream_http_clients
+from worker.cdp.stream import StreamClient, StreamHttpOptions
 from worker.config import Settings
 from worker.events import Event, field_value
 from worker.fates import fate_table
@@ -318,11 +318,10 @@ def build_cdp_sink(
     ``replay``: for a dead-letter replay through the worker: progress in memory, not in the state
     topic (the partitions belong to the running workers), and existing orders are skipped.
     """
-    http = stream_http_clients(settings.cdp_base_url, settings.cdp_timeout_s, settings.cdp_max_connections)
+    http = StreamHttpOptions(settings.cdp_base_url, settings.cdp_timeout_s, settings.cdp_max_connections)
     limiter = RateLimiter(settings.stream_rate_limit_per_s)
-    stream = StreamClient(
-        http, settings.cdp_client_key, metrics, fate_table(settings.fate_overrides), limiter
-    )
+    fates = fate_table(settings.fate_overrides)
+    stream = StreamClient(http, settings.cdp_client_key, metrics, fates, limiter)
     store: StatePort = (
         MemoryState()
         if replay

@@ -12,9 +12,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
+from worker.cdp.errors import StreamConnectionError
 from worker.cdp.rest import rest_http_client
-from worker.cdp.stream import stream_http_clients
+from worker.cdp.stream import StreamClient, StreamHttpOptions
+from worker.metrics import create_metrics
+from worker.plans import Step, StreamContext, StreamEvent
+
+CLEAR = Step("CLEAR_CART", StreamEvent.CLEAR_CART, {})
+CONTEXT = StreamContext(channel="WEB", pos="retail-web", language="EN", currency="EUR", page="home")
 
 
 class _Created(BaseHTTPRequestHandler):
@@ -55,19 +62,28 @@ def https_url(certificate: tuple[Path, Path]) -> Iterator[str]:
     server.shutdown()
 
 
-def clients(url: str) -> list[httpx.AsyncClient]:
-    return [stream_http_clients(url, 5.0, 4)[0], rest_http_client(url, "key", "token", 5.0, 4)]
+async def stream_outcome(url: str) -> int | str:
+    """201 when the Stream client's event was accepted, else its error (a connect failure: not sent)."""
+    client = StreamClient(StreamHttpOptions(url, 5.0, 4), "key", create_metrics(CollectorRegistry()))
+    try:
+        await client.send(CLEAR, CONTEXT, "b-1")
+    except StreamConnectionError as exc:
+        return f"{exc} (maybe applied: {exc.maybe_applied})"
+    finally:
+        await client.aclose()
+    return 201
+
+
+async def rest_outcome(url: str) -> int | str:
+    async with rest_http_client(url, "key", "token", 5.0, 4) as client:
+        try:
+            return (await client.get("/v1.2/browser/create.json")).status_code
+        except httpx.ConnectError as exc:
+            return str(exc)
 
 
 async def get_each(url: str) -> list[int | str]:
-    found: list[int | str] = []
-    for client in clients(url):
-        async with client:
-            try:
-                found.append((await client.get("/v1.2/browser/create.json")).status_code)
-            except httpx.ConnectError as exc:
-                found.append(str(exc))
-    return found
+    return [await stream_outcome(url), await rest_outcome(url)]
 
 
 def test_stream_and_rest_clients_refuse_a_certificate_no_trusted_ca_signed(
@@ -78,6 +94,7 @@ def test_stream_and_rest_clients_refuse_a_certificate_no_trusted_ca_signed(
     outcomes = asyncio.run(get_each(https_url))
     assert len(outcomes) == 2
     assert all("CERTIFICATE_VERIFY_FAILED" in str(outcome) for outcome in outcomes), outcomes
+    assert "maybe applied: False" in str(outcomes[0])
 
 
 def test_a_private_ca_in_ssl_cert_file_is_trusted_by_both_clients(

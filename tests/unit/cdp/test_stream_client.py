@@ -1,19 +1,23 @@
-"""Stream client over httpx.MockTransport: the request it sends and the fate of every response."""
+"""Stream client against a scripted loopback HTTP server: the request it sends and every answer's fate."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import aiohttp
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
+from tests.unit.cdp.stream_server import Script, ScriptedServer, respond, scripted_server
 from worker.cdp import errors
-from worker.cdp.stream import StreamClient, stream_http_clients
+from worker.cdp.ratelimit import RateLimiter
+from worker.cdp.stream import StreamClient, StreamHttpOptions, open_stream_session
 from worker.errors import Fate, fate_of
+from worker.fates import FateTable, fate_table
 from worker.metrics import Metrics, create_metrics
 from worker.plans import Step, StreamContext, StreamEvent
 
@@ -23,38 +27,40 @@ ADD = Step(
     StreamEvent.ADD,
     {"product": {"item_id": "i1", "name": "Zoë's scarf & hat", "price": Decimal("0.10")}},
 )
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def client_with(handler: Handler) -> tuple[StreamClient, Metrics]:
-    metrics = create_metrics(CollectorRegistry())
-    http = httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(handler))
-    return StreamClient([http], "key/1", metrics), metrics
+@contextlib.asynccontextmanager
+async def client_for(
+    script: Script,
+    fates: FateTable | None = None,
+    limiter: RateLimiter | None = None,
+    *,
+    timeout_s: float = 5.0,
+    max_connections: int = 4,
+    pool_wait_s: float | None = None,
+) -> AsyncIterator[tuple[StreamClient, Metrics, ScriptedServer]]:
+    """A Stream client (key ``key/1``) bound to a server playing ``script``; closed afterwards."""
+    async with scripted_server(script) as server:
+        http = StreamHttpOptions(server.url, timeout_s, max_connections, pool_wait_s)
+        metrics = create_metrics(CollectorRegistry())
+        client = StreamClient(http, "key/1", metrics, fates or fate_table(), limiter)
+        try:
+            yield client, metrics, server
+        finally:
+            await client.aclose()
 
 
-def answer(status: int, body: bytes = b'{"status":"OK","version":"1.2"}', **headers: str) -> Handler:
-    return lambda request: httpx.Response(status, content=body, headers=headers)
-
-
-def fail_with(error: type[httpx.HTTPError]) -> Handler:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise error("boom", request=request)  # type: ignore[call-arg]  # httpx transport errors take request=
-
-    return handler
+def requests_of(metrics: Metrics, status_class: str) -> float:
+    counter = metrics.cdp_requests.labels(api="stream", step="ADD", status_class=status_class)
+    value: float = counter._value.get()
+    return value
 
 
 async def test_send_is_a_get_with_the_client_key_and_the_url_encoded_message() -> None:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(201, json={"status": "OK"})
-
-    client, metrics = client_with(handler)
-    await client.send(ADD, CONTEXT, "b-1")
-    request = seen[0]
-    assert (request.method, request.url.path) == ("GET", "/v1.2/event/create.json")
-    raw_query = urlsplit(str(request.url)).query
+    async with client_for(respond(201)) as (client, metrics, server):
+        await client.send(ADD, CONTEXT, "b-1")
+    path, raw_query = urlsplit(server.targets[0]).path, urlsplit(server.targets[0]).query
+    assert path == "/v1.2/event/create.json"
     assert " " not in raw_query and "+" not in raw_query
     query = parse_qs(raw_query)
     assert query["client_key"] == ["key/1"]
@@ -70,51 +76,69 @@ async def test_send_is_a_get_with_the_client_key_and_the_url_encoded_message() -
         "product": {"item_id": "i1", "name": "Zoë's scarf & hat", "price": 0.1},
     }
     assert '"price":0.10' in query["message"][0]
-    assert metrics.cdp_requests.labels(api="stream", step="ADD", status_class="2xx")._value.get() == 1
+    assert requests_of(metrics, "2xx") == 1
+
+
+async def test_requests_share_one_keep_alive_connection() -> None:
+    async with client_for(respond(201)) as (client, _, server):
+        for n in range(5):
+            await client.send(ADD, CONTEXT, f"b-{n}")
+    assert (len(server.targets), server.connections) == (5, 1)
 
 
 async def test_create_browser_returns_the_ref() -> None:
-    client, _ = client_with(answer(201, b'{"status":"OK","version":"1.2","ref":"b-42","customer_ref":"g"}'))
-    assert await client.create_browser() == "b-42"
+    body = b'{"status":"OK","version":"1.2","ref":"b-42","customer_ref":"g"}'
+    async with client_for(respond(201, body)) as (client, _, server):
+        assert await client.create_browser() == "b-42"
+    assert urlsplit(server.targets[0]).path == "/v1.2/browser/create.json"
 
 
 async def test_create_browser_without_ref_is_retried() -> None:
-    client, _ = client_with(answer(201, b"<html>"))
-    with pytest.raises(errors.ServerError):
-        await client.create_browser()
+    async with client_for(respond(201, b"<html>")) as (client, _, _server):
+        with pytest.raises(errors.ServerError):
+            await client.create_browser()
 
 
 async def test_400_is_a_dead_letter_with_status_and_body() -> None:
-    client, metrics = client_with(answer(400, b'{"status":400,"message":"browser_id is required"}'))
-    with pytest.raises(errors.StreamRejectedError) as caught:
-        await client.send(ADD, CONTEXT, "b-1")
+    body = b'{"status":400,"message":"browser_id is required"}'
+    async with client_for(respond(400, body)) as (client, metrics, _):
+        with pytest.raises(errors.StreamRejectedError) as caught:
+            await client.send(ADD, CONTEXT, "b-1")
     error = caught.value
     assert fate_of(error) is Fate.DEAD_LETTER
     assert (error.status, error.stage, error.api) == (400, "stream", "stream")
     assert "browser_id is required" in error.body
-    assert metrics.cdp_requests.labels(api="stream", step="ADD", status_class="4xx")._value.get() == 1
+    assert requests_of(metrics, "4xx") == 1
 
 
 async def test_404_means_the_browser_is_unknown() -> None:
-    client, _ = client_with(answer(404, b'{"status":404}'))
-    with pytest.raises(errors.UnknownBrowserError) as caught:
-        await client.send(ADD, CONTEXT, "b-1")
+    async with client_for(respond(404, b'{"status":404}')) as (client, _, _server):
+        with pytest.raises(errors.UnknownBrowserError) as caught:
+            await client.send(ADD, CONTEXT, "b-1")
     assert caught.value.status == 404
+
+
+async def test_a_redirect_is_not_followed_and_is_a_dead_letter() -> None:
+    async with client_for(respond(302, b"", location="/elsewhere")) as (client, _, server):
+        with pytest.raises(errors.StreamRejectedError) as caught:
+            await client.send(ADD, CONTEXT, "b-1")
+    assert caught.value.status == 302
+    assert len(server.targets) == 1
 
 
 @pytest.mark.parametrize("status", [401, 403])
 async def test_auth_failures_stop_the_worker(status: int) -> None:
-    client, _ = client_with(answer(status, b"{}"))
-    with pytest.raises(errors.StreamAuthError) as caught:
-        await client.send(ADD, CONTEXT, "b-1")
+    async with client_for(respond(status, b"{}")) as (client, _, _server):
+        with pytest.raises(errors.StreamAuthError) as caught:
+            await client.send(ADD, CONTEXT, "b-1")
     assert fate_of(caught.value) is Fate.STOP
     assert "CDPW_CDP_CLIENT_KEY" in str(caught.value)
 
 
 async def test_429_is_retried_after_the_servers_delay() -> None:
-    client, _ = client_with(answer(429, b"{}", **{"Retry-After": "3"}))
-    with pytest.raises(errors.ThrottledError) as caught:
-        await client.send(ADD, CONTEXT, "b-1")
+    async with client_for(respond(429, b"{}", retry_after="3")) as (client, _, _server):
+        with pytest.raises(errors.ThrottledError) as caught:
+            await client.send(ADD, CONTEXT, "b-1")
     assert (caught.value.retry_after, caught.value.reason, caught.value.status) == (3.0, "throttled", 429)
     assert fate_of(caught.value) is Fate.RETRY
 
@@ -129,58 +153,26 @@ async def test_429_is_retried_after_the_servers_delay() -> None:
     ],
 )
 async def test_408_and_5xx_are_retried(status: int, kind: type[Exception]) -> None:
-    client, _ = client_with(answer(status, b"{}"))
-    with pytest.raises(kind) as caught:
-        await client.send(ADD, CONTEXT, "b-1")
+    async with client_for(respond(status, b"{}")) as (client, metrics, _):
+        with pytest.raises(kind) as caught:
+            await client.send(ADD, CONTEXT, "b-1")
     assert fate_of(caught.value) is Fate.RETRY
+    assert requests_of(metrics, "5xx" if status >= 500 else "4xx") == 1
 
 
-@pytest.mark.parametrize(
-    ("failure", "kind", "maybe_applied"),
-    [
-        (httpx.ReadTimeout, errors.StreamTimeoutError, True),
-        (httpx.ConnectTimeout, errors.StreamConnectionError, False),
-        (httpx.ConnectError, errors.StreamConnectionError, False),
-        (httpx.RemoteProtocolError, errors.StreamConnectionError, True),
-        (httpx.ReadError, errors.StreamConnectionError, True),
-    ],
-)
-async def test_transport_failures_are_retried_and_say_whether_cdp_may_have_acted(
-    failure: type[httpx.HTTPError], kind: type[errors.StreamTransientError], maybe_applied: bool
-) -> None:
-    client, metrics = client_with(fail_with(failure))
-    with pytest.raises(kind) as caught:
-        await client.send(ADD, CONTEXT, "b-1")
-    assert caught.value.maybe_applied is maybe_applied
-    assert fate_of(caught.value) is Fate.RETRY
-    assert metrics.cdp_requests.labels(api="stream", step="ADD", status_class="error")._value.get() == 1
+async def test_the_session_is_opened_on_first_use_and_closed_by_aclose() -> None:
+    opened: list[aiohttp.ClientSession] = []
 
+    def opener(options: StreamHttpOptions) -> aiohttp.ClientSession:
+        opened.append(open_stream_session(options))
+        return opened[-1]
 
-async def test_a_browser_always_uses_the_same_small_pool_and_browsers_spread_over_pools() -> None:
-    seen: list[list[str]] = [[], [], []]
-
-    def recording(index: int) -> Handler:
-        def handler(request: httpx.Request) -> httpx.Response:
-            seen[index].append(
-                orjson.loads(parse_qs(urlsplit(str(request.url)).query)["message"][0])["browser_id"]
-            )
-            return httpx.Response(201, json={"status": "OK"})
-
-        return handler
-
-    pools = [httpx.AsyncClient(base_url="https://cdp.test", transport=httpx.MockTransport(recording(i)))
-             for i in range(3)]  # fmt: skip
-    client = StreamClient(pools, "key", create_metrics(CollectorRegistry()))
-    for n in range(30):
-        await client.send(ADD, CONTEXT, f"b-{n % 10}")
-    owners = {
-        browser: [i for i in range(3) if browser in seen[i]] for browser in {f"b-{n}" for n in range(10)}
-    }
-    assert all(len(pools_used) == 1 for pools_used in owners.values())
-    assert sum(1 for requests in seen if requests) > 1
-
-
-def test_pools_are_small_and_add_up_to_the_connection_limit() -> None:
-    pools = stream_http_clients("https://cdp.test", 5.0, 10)
-    assert len(pools) == 3
-    assert len(stream_http_clients("https://cdp.test", 5.0, 1)) == 1
+    async with scripted_server(respond(201)) as server:
+        metrics = create_metrics(CollectorRegistry())
+        client = StreamClient(StreamHttpOptions(server.url, 5.0, 4), "key", metrics, opener=opener)
+        assert opened == []
+        await client.send(ADD, CONTEXT, "b")
+        await client.send(ADD, CONTEXT, "b")
+        await client.aclose()
+    assert len(opened) == 1
+    assert opened[0].closed
