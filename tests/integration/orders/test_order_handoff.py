@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
+
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
 from tests.integration.orders.test_order_crashes import FAST_GROUP, committed_total
@@ -24,9 +26,13 @@ def test_partitions_moving_to_a_new_worker_mid_run_keep_every_order_exactly_once
 ) -> None:
     traffic = shop_traffic(guests=100, orders_per_guest=3, seed=13)
     produce_json(producer(bootstrap), topics.source, traffic)
-    first = start_worker("first", **FAST_GROUP)
+    # CDP answers 25 ms later and each worker sends 20 at a time, so the run outlasts the second
+    # worker's join (unthrottled, the first worker finished every record before the second joined).
+    slow = {"api": "stream", "latency_ms": {"fixed": 25}}
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json=slow, timeout=10).raise_for_status()
+    first = start_worker("first", CDPW_MAX_CONCURRENCY="20", **FAST_GROUP)
     wait_until_finished(first, 200, timeout=60)
-    second = start_worker("second", **FAST_GROUP)
+    second = start_worker("second", CDPW_MAX_CONCURRENCY="20", **FAST_GROUP)
     deadline = time.monotonic() + 180
     while committed_total(bootstrap, topics) < len(traffic) and time.monotonic() < deadline:
         time.sleep(1.0)
