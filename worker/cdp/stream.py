@@ -22,6 +22,7 @@ from urllib.parse import quote
 import aiohttp
 import httpx
 import orjson
+from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 from worker.cdp import errors
@@ -82,12 +83,24 @@ def stream_tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def env_proxy(base_url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy for ``base_url`` from ``HTTP(S)_PROXY``/``ALL_PROXY`` unless ``NO_PROXY`` exempts it.
+
+    The REST and Batch clients (httpx) honour the same variables; aiohttp would read them (and
+    ``~/.netrc``) again on every request with ``trust_env``, so they are read once here instead.
+    """
+    try:
+        return get_env_proxy_for_url(URL(base_url))
+    except LookupError:
+        return None, None
+
+
 def open_stream_session(options: StreamHttpOptions) -> aiohttp.ClientSession:
     """One keep-alive pool of ``max_connections`` connections; call inside the running event loop.
 
-    aiohttp's silent re-send of an idempotent request after a reused connection dropped is turned
+    aiohttp's silent re-send of a GET whose connection dropped before the answer arrived is turned
     off: a Stream GET is not idempotent (a CHECKOUT creates an order), so the drop must reach the
-    sink as "maybe applied" instead.
+    sink as "maybe applied" instead. Cookies are not kept (each request stands alone).
     """
     connect = max(options.timeout_s, POOL_WAIT_S) if options.pool_wait_s is None else options.pool_wait_s
     timeout = aiohttp.ClientTimeout(
@@ -96,9 +109,9 @@ def open_stream_session(options: StreamHttpOptions) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(
         limit=options.max_connections, keepalive_timeout=KEEPALIVE_S, ssl=stream_tls_context()
     )
-    session = aiohttp.ClientSession(
-        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False
-    )
+    proxy, proxy_auth = env_proxy(options.base_url)
+    session = aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(),
+                                    proxy=proxy, proxy_auth=proxy_auth)  # fmt: skip
     # No public switch exists; aiohttp's own test client sets the same attribute (pinned version).
     session._retry_connection = False
     return session

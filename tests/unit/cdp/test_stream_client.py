@@ -176,3 +176,26 @@ async def test_the_session_is_opened_on_first_use_and_closed_by_aclose() -> None
         await client.aclose()
     assert len(opened) == 1
     assert opened[0].closed
+
+
+async def test_an_http_proxy_from_the_environment_carries_the_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with scripted_server(respond(201)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = StreamClient(
+            StreamHttpOptions("http://cdp.test", 5.0, 4), "key", create_metrics(CollectorRegistry())
+        )
+        await client.send(ADD, CONTEXT, "b-1")
+        await client.aclose()
+    assert proxy.targets[0].startswith("http://cdp.test/v1.2/event/create.json?client_key=key&message=")
+
+
+async def test_no_proxy_exempts_the_cdp_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with client_for(respond(201)) as (client, _, server):
+        await client.send(ADD, CONTEXT, "b-1")
+    assert server.targets[0].startswith("/v1.2/event/create.json?")
