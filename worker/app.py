@@ -173,6 +173,9 @@ class Worker:
             return False, f"circuit open for {', '.join(engine.breakers.open_apis())}"
         if not intake.assigned:
             return False, "no partitions assigned"
+        if engine.restoring:
+            # Records of the new partitions wait for it: a rollout must not count this pod in yet.
+            return False, "restoring the state of newly assigned partitions"
         return True, f"{len(intake.assigned)} partitions assigned"
 
     async def _shutdown(

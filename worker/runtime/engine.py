@@ -83,6 +83,8 @@ class Engine:
         self._poisoned: OrderedDict[object, None] = OrderedDict()
         #: Records released (finished, dropped or abandoned); read by the intake thread.
         self.released_total = 0
+        #: Assignments whose sink state is still being restored (the worker is not ready meanwhile).
+        self.restoring = 0
 
     # intake side -------------------------------------------------------------------------------
     def accept(self, records: Iterable[Record]) -> None:
@@ -297,11 +299,14 @@ class Engine:
     async def assigned(self, partitions: list[TopicPartition]) -> None:
         """Let the sink prepare (restore its state) before records of ``partitions`` flow."""
         self._revoked.difference_update(partitions)
+        self.restoring += 1
         try:
             await self._sink.assigned(partitions)
         except Exception as exc:
             self._fail(exc)
             raise
+        finally:
+            self.restoring -= 1
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every taken record is finished, at most ``timeout`` seconds; True if drained."""

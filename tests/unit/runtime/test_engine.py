@@ -128,3 +128,26 @@ async def test_records_of_a_revoked_partition_are_never_dead_lettered_nor_starte
     assert letters.sent == []
     assert sink.calls == 1
     assert engine.released_total == 2
+
+
+class SlowRestoreSink(FailingSink):
+    """Restores its state on assignment only when the test lets it."""
+
+    def __init__(self) -> None:
+        super().__init__(TransientError("unused"), failures=0)
+        self.restored = asyncio.Event()
+
+    async def assigned(self, partitions: list[tuple[str, int]]) -> None:
+        await self.restored.wait()
+
+
+async def test_the_engine_says_it_is_restoring_until_the_sink_restored_its_state() -> None:
+    sink = SlowRestoreSink()
+    engine = Engine(JsonDecoder(), sink, Letters(), create_metrics(CollectorRegistry()), EngineOptions(),
+                    lambda e: None)  # fmt: skip
+    assigning = asyncio.ensure_future(engine.assigned([("t", 0)]))
+    await asyncio.sleep(0.01)
+    assert engine.restoring == 1
+    sink.restored.set()
+    await assigning
+    assert engine.restoring == 0
