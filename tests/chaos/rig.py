@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "6000", "CDPW_KAFKA_HEARTBEAT_INT
 STUCK_AFTER_S = 30.0
 #: Longest wait for the worker to be killed to own partitions (an outage can hold a join up).
 KILL_WAIT_S = 20.0
+#: Longest wait for a leaving worker to drain and exit (its drain timeout is 10 s).
+LEAVE_WAIT_S = 30.0
 
 
 class SandboxFaults:
@@ -93,11 +96,7 @@ class WorkerPool:
         """SIGKILL a running worker at random once it owns partitions (so the kill lands while it works,
         not while it joins), a random moment later; its replacement starts at once. Returns its role."""
         role = self.rng.choice(sorted(self.running))
-        worker = self.running[role]
-        deadline = time.monotonic() + KILL_WAIT_S
-        while time.monotonic() < deadline and not self._owns_partitions(worker):
-            self.supervise()
-            time.sleep(0.2)
+        self._wait_until(lambda: self._owns_partitions(self.running[role]), KILL_WAIT_S)
         time.sleep(self.rng.uniform(0.2, 2.5))
         self.running[role].kill()
         self.start(role)
@@ -110,12 +109,30 @@ class WorkerPool:
         except httpx.HTTPError:
             return False
 
+    def _wait_until(self, done: Callable[[], bool], timeout: float) -> None:
+        """Supervise until ``done()`` holds or ``timeout`` seconds passed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done():
+            self.supervise()
+            time.sleep(0.2)
+
     def leave(self, role: str) -> None:
-        """SIGTERM: the worker drains, commits and leaves the group (a rebalance); reaped later."""
-        worker = self.running.pop(role, None)
-        if worker is not None and worker.process is not None:
+        """SIGTERM: the worker drains, commits and leaves the group (a rebalance).
+
+        It leaves a formed group (every worker owns partitions), and nobody joins until it is gone:
+        tansu 0.6.0 keeps a member that leaves a forming group as that group's leader, so the group
+        never forms again (its members wait for the gone leader's assignment; memory and S3 engines).
+        """
+        if role not in self.running:
+            return
+        self._wait_until(lambda: all(self._owns_partitions(w) for w in self.running.values()), KILL_WAIT_S)
+        worker = self.running.pop(role)
+        if worker.process is not None:
             worker.process.terminate()
             self.leaving.append(worker)
+            self._wait_until(
+                lambda: worker.process is None or worker.process.poll() is not None, LEAVE_WAIT_S
+            )
 
     def supervise(self) -> None:
         """Restart workers that exited on their own or never got a partition; reap those that left."""
