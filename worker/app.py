@@ -90,7 +90,7 @@ def producer_conf(settings: Settings) -> dict[str, Any]:
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": 5,
-        "message.timeout.ms": 30000,
+        "message.timeout.ms": settings.kafka_produce_timeout_ms,
     }
 
 

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         le=10000,
         description="Longest a fetch waits for data (lower: less latency, more requests).",
     )
+    kafka_produce_timeout_ms: int = Field(
+        0,
+        ge=0,
+        le=3_600_000,
+        description="How long the broker may take to confirm a dead letter or progress record; 0: as "
+        "long as it takes (a Kafka outage is waited out). After a finite timeout the write is tried again.",
+    )
     kafka_queued_max_kbytes: int = Field(
         8192, ge=1024, description="Per-partition prefetch buffer of the Kafka client (bounds memory)."
     )

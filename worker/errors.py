@@ -108,6 +108,13 @@ class DeadLetterError(FatalError):
     reason = "dead_letter_unwritable"
 
 
+class DeadLetterPendingError(TransientError):
+    """The broker did not confirm a dead letter in time (it is unreachable or paused): the write is
+    tried again while the record stays unfinished, so a Kafka outage does not stop the worker."""
+
+    reason = "dead_letter_pending"
+
+
 _FATES: tuple[tuple[type[BaseException], Fate], ...] = (
     (FatalError, Fate.STOP),
     (TransientError, Fate.RETRY),

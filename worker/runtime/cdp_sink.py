@@ -325,7 +325,13 @@ def build_cdp_sink(
     store: StatePort = (
         MemoryState()
         if replay
-        else StateStore(kafka, settings.state_topic, settings.kafka_topics, settings.kafka_group_id)
+        else StateStore(
+            kafka,
+            settings.state_topic,
+            settings.kafka_topics,
+            settings.kafka_group_id,
+            settings.kafka_produce_timeout_ms,
+        )
     )
     mapping = MappingOptions(
         single_event=settings.stream_single_event,

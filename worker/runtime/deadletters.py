@@ -2,8 +2,10 @@
 
 The dead letter carries the original key, value, headers and timestamp, the Kafka Connect
 ``__connect.errors.*`` context headers, and ours (``cdpw.*``). :meth:`DeadLetterWriter.send` returns
-only once the broker confirmed the write; if it cannot be written, :class:`DeadLetterError` is
-raised and the worker stops without committing the record.
+only once the broker confirmed the write. A write the broker did not confirm in time (an outage)
+raises :class:`DeadLetterPendingError` and is tried again; one it refused for good (unknown or
+forbidden topic, invalid name, record too large) raises :class:`DeadLetterError` and the worker stops
+without committing the record.
 """
 
 from __future__ import annotations
@@ -15,9 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from worker.errors import DeadLetterError, RejectedError, reason_of
+from confluent_kafka import KafkaError
+
+from worker.errors import DeadLetterError, DeadLetterPendingError, RejectedError, reason_of
 from worker.runtime.records import Headers, Record
 
+#: Producer errors that say "not now" rather than "never": the broker is unreachable or slow.
+OUTAGE_CODES = frozenset({
+    KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT, KafkaError._TRANSPORT,
+    KafkaError._ALL_BROKERS_DOWN, KafkaError.REQUEST_TIMED_OUT, KafkaError.NOT_ENOUGH_REPLICAS,
+    KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+})  # fmt: skip
 STACKTRACE_LIMIT = 8000
 RESPONSE_EXCERPT_LIMIT = 1000
 
@@ -137,4 +148,11 @@ def _resolve(future: asyncio.Future[None], err: Any, topic: str) -> None:
     if err is None:
         future.set_result(None)
     else:
-        future.set_exception(DeadLetterError(f"dead-letter topic {topic} refused the record: {err}"))
+        future.set_exception(delivery_error(err, topic))
+
+
+def delivery_error(err: KafkaError, topic: str) -> Exception:
+    """A failed delivery report as a retryable outage or a refusal that stops the worker."""
+    if err.code() in OUTAGE_CODES or err.retriable():
+        return DeadLetterPendingError(f"dead-letter topic {topic} did not confirm the record yet: {err}")
+    return DeadLetterError(f"dead-letter topic {topic} refused the record: {err}")

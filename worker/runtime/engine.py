@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -17,7 +18,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from worker.codec import Decoder
-from worker.errors import DecodeError, Fate, PermanentError, TransientError, WorkerError, fate_of, reason_of
+from worker.errors import (
+    DeadLetterPendingError,
+    DecodeError,
+    Fate,
+    PermanentError,
+    TransientError,
+    WorkerError,
+    fate_of,
+    reason_of,
+)
 from worker.events import field_value
 from worker.metrics import APIS, Metrics
 from worker.retry import Backoff
@@ -242,11 +252,7 @@ class Engine:
         stage = getattr(error, "stage", "decode" if isinstance(error, DecodeError) else "process")
         now = time.time()
         failure = Failure(stage, error, work.attempts, work.first_failure or now, work.last_failure or now)
-        try:
-            await self._dead_letters.send(work.record, failure)
-        except Exception as exc:  # noqa: BLE001  (an unwritable dead-letter topic stops the worker)
-            log.error("dead-letter write failed, stopping: %s", exc)
-            self._fail(exc)
+        if not await self._write_dead_letter(work, failure):
             return None
         self._metrics.dead_letters.labels(stage=stage, reason=reason_of(error)).inc()
         log.warning(
@@ -260,6 +266,24 @@ class Engine:
         if self._options.dlq_key_policy == "follow":
             self._poison(work.lane_key)
         return "dead_letter"
+
+    async def _write_dead_letter(self, work: Work, failure: Failure) -> bool:
+        """True once the broker confirmed the dead letter. A broker outage is waited out (the record
+        stays unfinished; it is abandoned if its partition goes); a refusal stops the worker."""
+        for attempt in itertools.count(1):
+            try:
+                await self._dead_letters.send(work.record, failure)
+                return True
+            except DeadLetterPendingError as exc:
+                log.warning("dead-letter write not confirmed, trying again: %s", exc)
+                await asyncio.sleep(self._options.backoff.delay(attempt))
+                if self._stopped or self._closed or work.revoked:
+                    return False
+            except Exception as exc:  # noqa: BLE001  (an unwritable dead-letter topic stops the worker)
+                log.error("dead-letter write failed, stopping: %s", exc)
+                self._fail(exc)
+                return False
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns
 
     def _poison(self, key: object) -> None:
         self._poisoned[key] = None

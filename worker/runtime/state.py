@@ -61,9 +61,15 @@ class StateStore:
     """Progress records of one worker: restored per assigned partition, written one key at a time."""
 
     def __init__(
-        self, kafka: dict[str, Any], topic: str, source_topics: tuple[str, ...], group_id: str
+        self,
+        kafka: dict[str, Any],
+        topic: str,
+        source_topics: tuple[str, ...],
+        group_id: str,
+        produce_timeout_ms: int = 0,
     ) -> None:
         self._kafka = kafka
+        self._produce_timeout_ms = produce_timeout_ms
         self.topic = topic
         self._sources = source_topics
         self._group_id = group_id
@@ -78,7 +84,7 @@ class StateStore:
             return
         await asyncio.to_thread(self._ensure_topic)
         conf = {**self._kafka, "enable.idempotence": True, "acks": "all", "linger.ms": 2,
-                "message.timeout.ms": 30000}  # fmt: skip
+                "message.timeout.ms": self._produce_timeout_ms}  # fmt: skip
         self._producer = Producer(conf)
         self._poller = threading.Thread(target=self._poll, name="state-producer", daemon=True)
         self._poller.start()

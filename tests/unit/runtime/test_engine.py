@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry
 
 from tests.support.kafka import cart_event
-from worker.errors import RejectedError, TransientError
+from worker.errors import DeadLetterError, DeadLetterPendingError, RejectedError, TransientError
 from worker.events import Event, event_from_dict
 from worker.metrics import create_metrics
 from worker.retry import Backoff
@@ -151,3 +151,42 @@ async def test_the_engine_says_it_is_restoring_until_the_sink_restored_its_state
     sink.restored.set()
     await assigning
     assert engine.restoring == 0
+
+
+class OutageLetters(Letters):
+    """The broker confirms dead letters only after ``outage`` failed attempts."""
+
+    def __init__(self, outage: int) -> None:
+        super().__init__()
+        self.outage, self.attempts = outage, 0
+
+    async def send(self, record: Record, failure: Failure) -> None:
+        self.attempts += 1
+        if self.attempts <= self.outage:
+            raise DeadLetterPendingError("not confirmed: Local: Message timed out")
+        await super().send(record, failure)
+
+
+async def test_a_dead_letter_the_broker_did_not_confirm_is_written_again_without_stopping() -> None:
+    letters, stops = OutageLetters(outage=3), list[BaseException]()
+    opts = EngineOptions(backoff=Backoff(base=0.001, cap=0.002))
+    engine = Engine(JsonDecoder(), FailingSink(RejectedError("400", status=400), failures=1), letters,
+                    create_metrics(CollectorRegistry()), opts, stops.append)  # fmt: skip
+    engine.accept([Record("t", 0, 0, b"g", json.dumps(cart_event("g", 1)).encode(), (), 0)])
+    assert await engine.drain(10)
+    assert (letters.attempts, len(letters.sent), stops) == (4, 1, [])
+    assert engine.tracker.committable() == {("t", 0): 1}
+
+
+async def test_a_dead_letter_the_broker_refused_stops_the_worker_uncommitted() -> None:
+    class Refusing(Letters):
+        async def send(self, record: Record, failure: Failure) -> None:
+            raise DeadLetterError("refused: Broker: Topic authorization failed")
+
+    stops: list[BaseException] = []
+    engine = Engine(JsonDecoder(), FailingSink(RejectedError("400", status=400), failures=1), Refusing(),
+                    create_metrics(CollectorRegistry()), EngineOptions(), stops.append)  # fmt: skip
+    engine.accept([Record("t", 0, 0, b"g", json.dumps(cart_event("g", 1)).encode(), (), 0)])
+    assert await engine.drain(10)
+    assert [type(e) for e in stops] == [DeadLetterError]
+    assert engine.tracker.committable() == {}
