@@ -17,6 +17,7 @@ from tests.chaos.avro import Encode, encoder_of
 from tests.chaos.poison import LIMIT_SETTINGS
 from tests.chaos.profiles import Action, Profile, schedule
 from tests.chaos.rig import PacedProducer, SandboxFaults, WorkerPool
+from tests.chaos.stuck import save_metrics, unfinished
 from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
 from tests.chaos.workload import Workload, build
 from tests.support.durable_broker import DurableBroker, durable_broker
@@ -227,6 +228,10 @@ def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) ->
     chaos.faults.harvest()
     verdict = judge(chaos, work, producer.delivered, total, dlq)
     verdict.figures["producer_failures"] = producer.failed[:5]
+    if total < producer.delivered:
+        verdict.figures["unfinished_records"] = unfinished(chaos.broker.bootstrap, chaos.source, chaos.group,
+                                                           PARTITIONS)  # fmt: skip
+        verdict.figures["worker_metrics_saved"] = save_metrics(chaos.pool)
     verdict.figures["records"]["committed_when_faults_ended"] = finished_under_faults
     verdict.figures["seconds"] = {"total": round(time.monotonic() - started, 1),
                                   "settle": round(time.monotonic() - settled_at, 1)}  # fmt: skip
