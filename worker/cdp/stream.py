@@ -1,9 +1,11 @@
 """Stream API client: ``GET /v1.2/browser/create.json`` and ``GET /v1.2/event/create.json``.
 
 Requests go through one :class:`aiohttp.ClientSession` whose connector keeps up to
-``max_connections`` keep-alive connections: aiohttp costs about a seventh of httpx's CPU per call
-(``make bench-stacks``), and the worker's throughput is bound by that CPU. The session is opened
-inside the running event loop on the first request and closed by :meth:`StreamClient.aclose`.
+``max_connections`` keep-alive connections: aiohttp costs about an eighth of httpx's CPU per call
+(``make bench-stacks``: ~120 against ~900 µs), and the worker's throughput is bound by that CPU.
+One connector, not the small pools by browser that worked around httpcore's scan of its whole pool
+on each request: with aiohttp they cost more (~137 µs). The session is opened inside the running
+event loop on the first request and closed by :meth:`StreamClient.aclose`.
 Every response and every transport failure becomes an outcome in one place, :func:`check_response`
 and :func:`translate_transport`: 201 done; 400 (and other 4xx) dead letter; 404 unknown browser;
 401/403 configuration error; 408/429/5xx and timeouts/connection errors retried by the engine.
