@@ -16,7 +16,7 @@ from sandbox.testing import RunningSandbox, start_sandbox_process
 from tests.chaos.avro import Encode, encoder_of
 from tests.chaos.poison import LIMIT_SETTINGS
 from tests.chaos.profiles import Action, Profile, schedule
-from tests.chaos.rig import PacedProducer, SandboxFaults, WorkerPool
+from tests.chaos.rig import KILL_WAIT_S, PacedProducer, SandboxFaults, WorkerPool
 from tests.chaos.stuck import save_metrics, unfinished
 from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
 from tests.chaos.workload import Workload, build
@@ -50,7 +50,8 @@ class Chaos:
 
 
 def _kill(chaos: Chaos, _action: Action) -> None:
-    chaos.pool.kill_one()
+    # no waiting for readiness while the broker is paused: the pause would outlast the sessions
+    chaos.pool.kill_one(0.0 if chaos.broker.paused else KILL_WAIT_S)
     chaos.injected["worker_sigkill"] += 1
 
 

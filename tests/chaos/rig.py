@@ -30,8 +30,12 @@ from tests.support.worker_process import WorkerProcess
 FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "6000", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "700"}
 #: A worker without partitions this long after its start is stuck joining the group (restarted, counted).
 STUCK_AFTER_S = 30.0
-#: Longest wait for the worker to be killed to own partitions (an outage can hold a join up).
-KILL_WAIT_S = 20.0
+#: Longest wait for the worker to be killed to be ready: partitions owned and their state restored (an
+#: outage can hold a join up, and a restore reads the state topic from its start: tansu never compacts
+#: it, and its S3 storage reads about 150 batches/s, so late in the long run a restore takes tens of s).
+KILL_WAIT_S = 60.0
+#: Longest wait for a worker to own partitions before another one leaves the group.
+FORMED_WAIT_S = 20.0
 #: Longest wait for a leaving worker to drain and exit (its drain timeout is 10 s).
 LEAVE_WAIT_S = 30.0
 
@@ -92,15 +96,23 @@ class WorkerPool:
         self.running[role] = WorkerProcess(env={**self.env, **FAST_GROUP}, log_path=log_path).start()
         self.born[role] = time.monotonic()
 
-    def kill_one(self) -> str:
-        """SIGKILL a running worker at random once it owns partitions (so the kill lands while it works,
-        not while it joins), a random moment later; its replacement starts at once. Returns its role."""
+    def kill_one(self, wait_s: float = KILL_WAIT_S) -> str:
+        """SIGKILL a running worker at random once it is ready (so the kill lands while it works, not
+        while it joins or restores; waiting at most ``wait_s``), a random moment later; its replacement
+        starts at once. Returns its role."""
         role = self.rng.choice(sorted(self.running))
-        self._wait_until(lambda: self._owns_partitions(self.running[role]), KILL_WAIT_S)
+        self._wait_until(lambda: self._ready(self.running[role]), wait_s)
         time.sleep(self.rng.uniform(0.2, 2.5))
         self.running[role].kill()
         self.start(role)
         return role
+
+    @staticmethod
+    def _ready(worker: WorkerProcess) -> bool:
+        try:
+            return httpx.get(f"{worker.url}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     @staticmethod
     def _owns_partitions(worker: WorkerProcess) -> bool:
@@ -125,7 +137,7 @@ class WorkerPool:
         """
         if role not in self.running:
             return
-        self._wait_until(lambda: all(self._owns_partitions(w) for w in self.running.values()), KILL_WAIT_S)
+        self._wait_until(lambda: all(self._owns_partitions(w) for w in self.running.values()), FORMED_WAIT_S)
         worker = self.running.pop(role)
         if worker.process is not None:
             worker.process.terminate()

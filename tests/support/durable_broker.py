@@ -70,6 +70,8 @@ class DurableBroker:
     port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    #: Between :meth:`pause` and :meth:`resume`.
+    paused: bool = False
 
     @property
     def bootstrap(self) -> str:
@@ -97,9 +99,11 @@ class DurableBroker:
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP) to simulate a hung broker."""
         self._signal(signal.SIGSTOP)
+        self.paused = True
 
     def resume(self) -> None:
         self._signal(signal.SIGCONT)
+        self.paused = False
 
     def _signal(self, signum: signal.Signals) -> None:
         if self.process is not None and self.process.poll() is None:
