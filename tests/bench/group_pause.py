@@ -38,6 +38,8 @@ from worker.embedded import EmbeddedBroker, start_broker
 PARTITIONS = 6
 #: A new member without partitions this long is reported as ``cap`` (the campaign saw 90+ s).
 CAP_S = 60.0
+#: How long a fresh member (a watchdog's close-and-rejoin) gets after a capped run.
+REJOIN_S = 30.0
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "group-pause"
 
 
@@ -57,6 +59,9 @@ class Case:
     new_in_pause: bool = False
     #: Records produced before the pause (workers are busy committing when the broker stops).
     records: int = 0
+    #: The last old member leaves the group gracefully (SIGTERM: close, LeaveGroup) just after the new
+    #: member starts to join, after SIGCONT (a rolling restart: the new one comes, the old one goes).
+    old_leaves: bool = False
 
 
 #: Plain clients first (is it the broker?), then real workers (is it the worker?).
@@ -69,10 +74,15 @@ CASES = (
     Case("range-2s-kill", strategy="range", kill_in_pause=True),
     Case("coop-1.5s-kill-newinpause", session_ms=1500, kill_in_pause=True, new_in_pause=True),
     Case("coop-2s-pause25-kill-newinpause", pause_s=25.0, kill_in_pause=True, new_in_pause=True),
+    Case("coop-2s-leave", old_leaves=True),
+    Case("coop-2s-nopause-1old-leaves", old=1, pause_s=0.0, old_leaves=True),
     Case("coop-6s-pause4", session_ms=6000, pause_s=4.0),
+    Case("coop-6s-pause4-leave", session_ms=6000, pause_s=4.0, old_leaves=True),
     Case("coop-6s-pause9-kill", session_ms=6000, pause_s=9.0, kill_in_pause=True),
     Case("worker-2s", workers=True),
     Case("worker-2s-kill", workers=True, kill_in_pause=True),
+    Case("worker-2s-leave", workers=True, old_leaves=True),
+    Case("worker-2s-nopause-1old-leaves", old=1, pause_s=0.0, workers=True, old_leaves=True),
     Case("worker-1.5s-kill-newinpause-busy", session_ms=1500, workers=True, kill_in_pause=True,
          new_in_pause=True, records=20000),
     Case("worker-2s-pause25-kill-newinpause-busy", pause_s=25.0, workers=True, kill_in_pause=True,
@@ -134,23 +144,30 @@ class ClientMember:
             stdout=subprocess.PIPE, stderr=err, text=True,
         )  # fmt: skip
         self.owned: set[int] = set()
-        self.first_owned_at: float | None = None
+        self.subscribed = False
         threading.Thread(target=self._follow, daemon=True).start()
 
     def _follow(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             event = json.loads(line)
+            self.subscribed = True
             parts = set(event["partitions"])
             self.owned = self.owned | parts if event["event"] == "assign" else self.owned - parts
-            if self.owned and self.first_owned_at is None:
-                self.first_owned_at = event["t"]
 
     def partitions(self) -> int:
         return len(self.owned)
 
     def toggle_polling(self) -> None:
         self.process.send_signal(signal.SIGUSR1)
+
+    def joining(self) -> bool:
+        """True once the member has subscribed."""
+        return self.subscribed
+
+    def leave(self) -> None:
+        """SIGTERM: the member closes its consumer (LeaveGroup)."""
+        self.process.terminate()
 
     def kill(self) -> None:
         self.process.kill()
@@ -185,6 +202,19 @@ class WorkerMember:
 
     def toggle_polling(self) -> None:
         raise NotImplementedError("a worker cannot be told to stop polling")
+
+    def joining(self) -> bool:
+        """True once the worker serves /metrics (its consumer starts right after)."""
+        try:
+            self.worker.metric("cdpw_partitions_assigned")
+        except Exception:  # noqa: BLE001  (not up yet)
+            return False
+        return True
+
+    def leave(self) -> None:
+        """SIGTERM: the worker drains, commits and closes its consumer (LeaveGroup)."""
+        assert self.worker.process is not None
+        self.worker.process.terminate()
 
     def kill(self) -> None:
         self.worker.kill()
@@ -228,13 +258,15 @@ def worker_main() -> int:
 @dataclass(frozen=True)
 class Outcome:
     """Seconds from the new member's start, and from SIGCONT, to its first partitions (None: none
-    after CAP_S)."""
+    after CAP_S); for a new member without partitions, what a close-and-rejoin did (``rejoin_s``)."""
 
     case: str
     wait_s: float | None
     after_resume_s: float | None
     old_after: tuple[int, ...]
     new_after: int
+    #: "" when the new member got partitions; else the fresh member's wait after a close-and-rejoin.
+    rejoin: str = ""
 
 
 def run_case(case: Case, logs: Path | None) -> Outcome:
@@ -254,15 +286,26 @@ def run_case(case: Case, logs: Path | None) -> Outcome:
         got = _wait(lambda: new.partitions() > 0, CAP_S - (time.monotonic() - started))
         wait_s = round(time.monotonic() - started, 2) if got else None
         after_resume_s = round(time.monotonic() - resumed, 2) if got else None
-        alive = old[1:] if case.kill_in_pause else old
-        return Outcome(
-            case.name, wait_s, after_resume_s, tuple(m.partitions() for m in alive), new.partitions()
-        )
+        alive = old[1 if case.kill_in_pause else 0 : -1 if case.old_leaves else None]
+        owned = tuple(m.partitions() for m in alive), new.partitions()
+        rejoin = "" if got else _rejoin(new, lambda: _member(case, spec, logs, "rejoin"), members)
+        return Outcome(case.name, wait_s, after_resume_s, *owned, rejoin)
     finally:
         for member in members:
             member.stop()
         broker.resume()
         broker.stop()
+
+
+def _rejoin(stuck: Member, start: Callable[[], Member], members: list[Member]) -> str:
+    """What a self-healing watchdog would do: the stuck member closes its consumer (LeaveGroup) and
+    a fresh consumer joins. Returns how long the fresh one waited for partitions."""
+    stuck.stop()
+    fresh = start()
+    members.append(fresh)
+    began = time.monotonic()
+    got = _wait(lambda: fresh.partitions() > 0, REJOIN_S)
+    return f"{time.monotonic() - began:.1f}s" if got else f">{REJOIN_S:.0f}s"
 
 
 def _group(case: Case, broker: EmbeddedBroker, debug: bool) -> dict[str, Any]:
@@ -304,6 +347,10 @@ def _pause(
     resumed = time.monotonic()
     if new is None:
         new, started = start_new(), time.monotonic()
+    if case.old_leaves:
+        _wait(new.joining, 15)
+        time.sleep(0.2)
+        old[-1].leave()
     if stalled:
         alive = stalled[1 if case.kill_in_pause else 0 :]
         threading.Timer(max(case.stall_s - case.pause_s, 0.0), _toggle_all, (alive,)).start()
@@ -366,7 +413,9 @@ def _one(case: Case, run: int, debug: bool) -> Outcome:
     outcome = run_case(case, logs)
     print(f"  {case.name} run {run}: first partitions {_seconds(outcome.wait_s)} after its start, "
           f"{_seconds(outcome.after_resume_s)} after SIGCONT; partitions then: old "
-          f"{list(outcome.old_after)}, new {outcome.new_after}", flush=True)  # fmt: skip
+          f"{list(outcome.old_after)}, new {outcome.new_after}"
+          f"{f'; close and rejoin: partitions after {outcome.rejoin}' if outcome.rejoin else ''}",
+          flush=True)  # fmt: skip
     return outcome
 
 
@@ -380,10 +429,18 @@ def _report(case: Case, outcomes: list[Outcome]) -> None:
              f"{'workers' if case.workers else 'clients'}, pause {case.pause_s:.0f} s"
              f"{', one old killed in it' if case.kill_in_pause else ''}"
              f"{', new one started in it' if case.new_in_pause else ''}"
+             f"{', one old leaves as the new one joins' if case.old_leaves else ''}"
              f"{f', old stop polling {case.stall_s:.0f} s' if case.stall_s else ''}"
              f"{f', {case.records} records' if case.records else ''}")  # fmt: skip
     print(f"{case.name} ({shape}): after its start {_summary([o.wait_s for o in outcomes])}; "
-          f"after SIGCONT {_summary([o.after_resume_s for o in outcomes])}", flush=True)  # fmt: skip
+          f"after SIGCONT {_summary([o.after_resume_s for o in outcomes])}{_rejoins(outcomes)}",
+          flush=True)  # fmt: skip
+
+
+def _rejoins(outcomes: list[Outcome]) -> str:
+    tried = [o.rejoin for o in outcomes if o.rejoin]
+    healed = [r for r in tried if not r.startswith(">")]
+    return f"; close and rejoin healed {len(healed)} of {len(tried)}" if tried else ""
 
 
 def _summary(values: list[float | None]) -> str:
