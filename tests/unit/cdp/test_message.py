@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from urllib.parse import unquote
+from types import MappingProxyType
+from urllib.parse import quote, unquote
 
 import pytest
 
-from worker.cdp.message import to_json, url_encoded
+from worker.cdp.message import URI_COMPONENT_SAFE, to_json, url_encoded
 
 
 @pytest.mark.parametrize(
@@ -42,3 +43,25 @@ def test_url_encoding_is_reversible_and_escapes_reserved_characters() -> None:
     encoded = url_encoded(message)
     assert all(char not in encoded for char in ' &+/?=#"{}')
     assert unquote(encoded) == to_json(message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "",
+        "%41%",
+        'a b&c+d/e?f=g#h"i{j}k[l]m:n,o;p@q$r<s>t\\u^v`w|x',
+        "Écharpe 日本 😀",
+        "\x7f\x00\t",
+    ],
+)
+def test_url_encoding_matches_quote_with_the_uri_component_safe_set(text: str) -> None:
+    message = {"name": text, "price": Decimal("35.50")}
+    assert url_encoded(message) == quote(to_json(message), safe=URI_COMPONENT_SAFE)
+
+
+def test_any_mapping_renders_as_an_object_and_other_values_are_refused() -> None:
+    assert to_json({"a": MappingProxyType({"b": Decimal("1.0")}), 1: "x"}) == '{"a":{"b":1.0},"1":"x"}'
+    with pytest.raises(TypeError):
+        to_json({"a": object()})
