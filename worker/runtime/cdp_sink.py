@@ -90,12 +90,17 @@ class CdpSinkOptions:
 
 @dataclass
 class _Call:
-    """One record on its way: where its progress lives and what it holds now."""
+    """One record on its way: where its progress lives and what it holds now.
+
+    ``fresh_plan`` is the event's plan for a session holding nothing (what every attempt runs when
+    no base cart is carried over), mapped once per record.
+    """
 
     record: Record
     event: Event
     key: str
     progress: prog.Progress
+    fresh_plan: Plan
 
 
 class CdpSink:
@@ -120,11 +125,13 @@ class CdpSink:
             self._tables[partition] = {key: _read(key, raw) for key, raw in rows.items()}
 
     async def process(self, record: Record, event: Event) -> None:
-        call = _Call(record, event, self._key(record, event), self._progress(record, event))
-        if prog.already_finished(call.progress, event.event_id, _position(record)):
+        progress = self._progress(record, event)
+        if prog.already_finished(progress, event.event_id, _position(record)):
             log.info("skipping finished record", extra={"event_id": event.event_id, "offset": record.offset})
             return
-        if not plan_for(event, self._options.mapping).steps:
+        plan = plan_for(event, self._options.mapping)
+        call = _Call(record, event, self._key(record, event), progress, plan)
+        if not plan.steps:
             await self._finish(call, event.event_id)
             return
         for attempt in range(1, BROWSER_ATTEMPTS + 1):
@@ -155,7 +162,7 @@ class CdpSink:
             now = self._clock()
             call.progress = prog.begin(call.progress, call.event.event_id, browser, now, self._idle)
             self._hold(call)
-            plan = plan_for(call.event, self._options.mapping, prog.cart_of(call.progress))
+            plan = self._plan(call)
             if prog.order_left_behind(call.progress, now, self._idle):
                 log.warning("order created but its session closed; rest of the plan dropped",
                             extra={"event_id": plan.plan_id, "done": self._done(call)})  # fmt: skip
@@ -229,6 +236,14 @@ class CdpSink:
         call.progress = prog.with_pending(call.progress, True)
         self._hold(call)
         await self._save(call)
+
+    def _plan(self, call: _Call) -> Plan:
+        """The plan on the running plan's base cart; the record's fresh plan when that cart is empty.
+
+        ``plan_for`` is pure and treats an empty cart as none, so reusing the fresh plan is exact.
+        """
+        cart = prog.cart_of(call.progress)
+        return plan_for(call.event, self._options.mapping, cart) if cart else call.fresh_plan
 
     # browsers -------------------------------------------------------------------------------------------
     async def _browser(self, call: _Call) -> str:
