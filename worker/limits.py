@@ -64,11 +64,23 @@ def check_event(event: object, limits: Limits) -> None:
 Problem = tuple[str, str]
 
 
+Walk = Callable[[object, str, "Limits"], Iterator[Problem]]
+
+#: Per-type caches (event types are few): the walk of a type, and a dataclass's field names.
+_WALK_OF: dict[type, Walk | None] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _problems(value: object, path: str, limits: Limits) -> Iterator[Problem]:
-    for kind, walk in _WALKS:
-        if isinstance(value, kind):
-            yield from walk(value, path, limits)
-            return
+    walk = _walk_of(type(value))
+    return walk(value, path, limits) if walk is not None else iter(())
+
+
+def _walk_of(kind: type) -> Walk | None:
+    """How a value of type ``kind`` is walked (None: a leaf with no limit), decided once per type."""
+    if kind not in _WALK_OF:
+        _WALK_OF[kind] = next((walk for base, walk in _WALKS if issubclass(kind, base)), None)
+    return _WALK_OF[kind]
 
 
 def _walk_string(value: object, path: str, limits: Limits) -> Iterator[Problem]:
@@ -78,14 +90,20 @@ def _walk_string(value: object, path: str, limits: Limits) -> Iterator[Problem]:
 
 
 def _walk_dataclass(value: object, path: str, limits: Limits) -> Iterator[Problem]:
-    for item in dataclasses.fields(value):  # type: ignore[arg-type]  # dispatched by _AnyDataclass
-        child = getattr(value, item.name)
-        where = f"{path}.{item.name}" if path else item.name
-        if item.name in LINE_FIELDS and len(child) > limits.max_order_lines:
+    for name in _field_names(type(value)):
+        child = getattr(value, name)
+        where = f"{path}.{name}" if path else name
+        if name in LINE_FIELDS and len(child) > limits.max_order_lines:
             yield f"{len(child)} lines exceed the limit of {limits.max_order_lines}", where
-        if item.name == "extensions" and len(child) > limits.max_extension_keys:
+        if name == "extensions" and len(child) > limits.max_extension_keys:
             yield f"{len(child)} extension keys exceed the limit of {limits.max_extension_keys}", where
         yield from _problems(child, where, limits)
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(item.name for item in dataclasses.fields(kind))
+    return _FIELD_NAMES[kind]
 
 
 def _walk_sequence(value: object, path: str, limits: Limits) -> Iterator[Problem]:
@@ -102,15 +120,15 @@ def _walk_mapping(value: object, path: str, limits: Limits) -> Iterator[Problem]
 
 
 class _IsDataclass(type):
-    def __instancecheck__(cls, instance: object) -> bool:
-        return dataclasses.is_dataclass(instance) and not isinstance(instance, type)
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return dataclasses.is_dataclass(subclass)
 
 
 class _AnyDataclass(metaclass=_IsDataclass):
-    """``isinstance(x, _AnyDataclass)``: ``x`` is a dataclass instance."""
+    """``issubclass(t, _AnyDataclass)``: ``t`` is a dataclass (so its instances are walked by field)."""
 
 
-_WALKS: tuple[tuple[type, Callable[[object, str, Limits], Iterator[Problem]]], ...] = (
+_WALKS: tuple[tuple[type, Walk], ...] = (
     (str, _walk_string),
     (_AnyDataclass, _walk_dataclass),
     (tuple, _walk_sequence),
