@@ -1,18 +1,20 @@
-"""A broker pause that outlasts consumer sessions: how long does a NEW group member wait for partitions?
+"""Consumer-group membership on tansu after a broker pause, a kill or a leave: how long does a NEW
+member wait for partitions?
 
 ``python -m tests.bench.group_pause [--runs N] [--cases NAME,...] [--debug]`` prints one line per run
 and a summary per case (nothing is asserted). Each run has a broker of its own (tansu, memory engine):
 
 1. ``old`` members join a 6-partition topic's group (plain confluent-kafka consumers in child processes,
    or real worker processes for the ``worker-*`` cases) and get their partitions;
-2. the broker is frozen (SIGSTOP) for ``pause_s`` seconds, longer than the session; optionally one old
-   member is SIGKILLed half-way through the pause, and plain members may stop calling poll() for
-   ``stall_s`` seconds from the pause on;
-3. right after SIGCONT a new member starts; the figure is the time from its start to its first
-   non-empty assignment (``cap`` when it had none after ``CAP_S``).
+2. the broker is frozen (SIGSTOP) for ``pause_s`` seconds (0: no pause); optionally one old member is
+   SIGKILLed half-way, a new member starts half-way, plain members stop calling poll() for ``stall_s``;
+3. after SIGCONT the new member starts (unless it already did); optionally the last old member then
+   leaves gracefully as the new one joins. The figures are the new member's waits for its first
+   partitions from its start and from SIGCONT (``>60s``: none within ``CAP_S``). A member left without
+   partitions then gets what a self-healing watchdog would do: close, and a fresh consumer joins.
 
-``--debug`` gives every member ``debug=cgrp`` and keeps the logs (client stderr, worker logs, broker
-log) under ``artifacts/group-pause/<case>-<run>/``.
+Logs of every process are kept under ``artifacts/group-pause/<case>-<run>/``; ``--debug`` adds
+librdkafka's ``debug=cgrp`` to every member and the broker's group coordinator ``debug`` logging.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from tests.support.kafka import create_topics
 from worker.embedded import EmbeddedBroker, start_broker
 
 PARTITIONS = 6
-#: A new member without partitions this long is reported as ``cap`` (the campaign saw 90+ s).
+#: A new member without partitions this long has none (the fault campaign saw 90+ s).
 CAP_S = 60.0
 #: How long a fresh member (a watchdog's close-and-rejoin) gets after a capped run.
 REJOIN_S = 30.0
@@ -137,12 +139,9 @@ def _emit(event: str, partitions: list[int]) -> None:
 class ClientMember:
     """A plain member child process; ``owned`` follows its assign/revoke/lost events."""
 
-    def __init__(self, spec: dict[str, Any], log: Path | None) -> None:
-        err = log.open("wb") if log else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.group_pause", "--member", json.dumps(spec)],
-            stdout=subprocess.PIPE, stderr=err, text=True,
-        )  # fmt: skip
+    def __init__(self, spec: dict[str, Any], log: Path) -> None:
+        command = [sys.executable, "-m", "tests.bench.group_pause", "--member", json.dumps(spec)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log.open("wb"), text=True)
         self.owned: set[int] = set()
         self.subscribed = False
         threading.Thread(target=self._follow, daemon=True).start()
@@ -220,7 +219,11 @@ class WorkerMember:
         self.worker.kill()
 
     def stop(self) -> None:
-        self.worker.kill()
+        """SIGTERM and wait (drain, commit, LeaveGroup); SIGKILL when it does not exit in time."""
+        try:
+            self.worker.terminate(30)
+        except subprocess.TimeoutExpired:
+            self.worker.kill()
 
 
 Member = ClientMember | WorkerMember
@@ -269,12 +272,13 @@ class Outcome:
     rejoin: str = ""
 
 
-def run_case(case: Case, logs: Path | None) -> Outcome:
-    """One run of ``case`` on a broker of its own; see the module docstring."""
-    broker = start_broker(log_path=logs / "broker.log" if logs else None)
+def run_case(case: Case, logs: Path, debug: bool = False) -> Outcome:
+    """One run of ``case`` on a broker of its own, every process logging into ``logs``; see the module
+    docstring."""
+    broker = start_broker(log_path=logs / "broker.log")
     members: list[Member] = []
     try:
-        spec = _group(case, broker, logs is not None)
+        spec = _group(case, broker, debug)
         old = [_member(case, spec, logs, f"old{i}") for i in range(case.old)]
         members += old
         _wait(lambda: all(m.partitions() for m in old), 40)
@@ -315,16 +319,9 @@ def _group(case: Case, broker: EmbeddedBroker, debug: bool) -> dict[str, Any]:
             "session_ms": case.session_ms, "strategy": case.strategy, "debug": debug}  # fmt: skip
 
 
-def _member(case: Case, spec: dict[str, Any], logs: Path | None, name: str) -> Member:
-    if case.workers:
-        return WorkerMember(spec, (logs or _scratch()) / f"{name}.log")
-    return ClientMember(spec, logs / f"{name}.log" if logs else None)
-
-
-def _scratch() -> Path:
-    path = ARTIFACTS / "scratch"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _member(case: Case, spec: dict[str, Any], logs: Path, name: str) -> Member:
+    kind = WorkerMember if case.workers else ClientMember
+    return kind(spec, logs / f"{name}.log")
 
 
 def _pause(
@@ -389,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--runs", type=int, default=3, help="runs per case")
     parser.add_argument("--cases", default="", help="comma-separated case names (default: all)")
-    parser.add_argument("--debug", action="store_true", help="debug=cgrp logs under " + str(ARTIFACTS))
+    parser.add_argument("--debug", action="store_true", help="librdkafka cgrp and tansu coordinator logs")
     parser.add_argument("--member", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -407,10 +404,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _one(case: Case, run: int, debug: bool) -> Outcome:
-    logs = ARTIFACTS / f"{case.name}-{run}" if debug else None
-    if logs:
-        logs.mkdir(parents=True, exist_ok=True)
-    outcome = run_case(case, logs)
+    logs = ARTIFACTS / f"{case.name}-{run}"
+    logs.mkdir(parents=True, exist_ok=True)
+    outcome = run_case(case, logs, debug)
     print(f"  {case.name} run {run}: first partitions {_seconds(outcome.wait_s)} after its start, "
           f"{_seconds(outcome.after_resume_s)} after SIGCONT; partitions then: old "
           f"{list(outcome.old_after)}, new {outcome.new_after}"
