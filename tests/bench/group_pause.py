@@ -13,8 +13,10 @@ and a summary per case (nothing is asserted). Each run has a broker of its own (
    partitions from its start and from SIGCONT (``>60s``: none within ``CAP_S``). A member left without
    partitions then gets what a self-healing watchdog would do: close, and a fresh consumer joins.
 
-Logs of every process are kept under ``artifacts/group-pause/<case>-<run>/``; ``--debug`` adds
-librdkafka's ``debug=cgrp`` to every member and the broker's group coordinator ``debug`` logging.
+All cases with ``--runs 3`` take about 30 minutes on the 2-core machine (a member left without
+partitions costs ``CAP_S + REJOIN_S``). Logs of every process are kept under
+``artifacts/group-pause/<case>-<run>/``; ``--debug`` adds librdkafka's ``debug=cgrp`` to every member
+and the broker's group coordinator ``debug`` logging.
 """
 
 from __future__ import annotations
