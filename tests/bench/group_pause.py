@@ -330,8 +330,8 @@ def _pause(
     case: Case, broker: EmbeddedBroker, old: list[Member], start_new: Callable[[], Member]
 ) -> tuple[float, float, Member]:
     """Freeze the broker ``pause_s`` (killing old[0] half-way when asked) and start the new member
-    half-way or after SIGCONT; stalled members stop polling. Returns when the new member started,
-    when the broker was resumed, and the new member."""
+    half-way or after SIGCONT (the last old member leaving as it joins, when asked); stalled members stop
+    polling. Returns when the new member started, when the broker was resumed, and the new member."""
     stalled = old if case.stall_s and not case.workers else []
     for member in stalled:
         member.toggle_polling()
