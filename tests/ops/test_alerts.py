@@ -15,7 +15,8 @@ HERE = Path(__file__).resolve().parent
 REQUIRED_ALERTS = {
     "CdpWorkerConsumerTimeLagHigh", "CdpWorkerConsumerStalled", "CdpWorkerDeadLetters",
     "CdpWorkerCdpErrorRatioHigh", "CdpWorkerCdpThrottled", "CdpWorkerCircuitOpen",
-    "CdpWorkerIdleWithLag", "CdpWorkerCommitsFailing", "CdpWorkerDown", "CdpWorkerAbsent",
+    "CdpWorkerIdleWithLag", "CdpWorkerPartitionsUnowned", "CdpWorkerCommitsFailing", "CdpWorkerDown",
+    "CdpWorkerAbsent",
 }  # fmt: skip
 
 
