@@ -6,10 +6,10 @@
 # edits made meanwhile do not change the code under test half-way.
 CHAOS_ARGS ?=
 
-chaos: $(STAMP) ## Fault campaign, long form (about 18 min: 55 kills, 12 broker pauses, 8 restarts, 5 x 60 s outages)
+chaos: $(STAMP) ## Fault campaign, long form (16 min of faults, then settling: 55 kills, 12 broker pauses, 8 restarts, 5 x 60 s outages)
 	$(BIN)/python -m tests.chaos --long $(CHAOS_ARGS)
 
-chaos-short: $(STAMP) ## Fault campaign, short form for CI (about 70-90 s); CHAOS_ARGS="--wire-format avro-registry"
+chaos-short: $(STAMP) ## Fault campaign, short form for CI (about 70-100 s); CHAOS_ARGS="--wire-format avro-registry"
 	$(BIN)/python -m tests.chaos --short $(CHAOS_ARGS)
 
 .PHONY: chaos chaos-short
