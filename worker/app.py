@@ -230,6 +230,7 @@ def _intake_options(settings: Settings) -> IntakeOptions:
         max_in_flight=settings.max_in_flight,
         commit_interval_s=settings.commit_interval_s,
         drain_timeout_s=settings.drain_timeout_s,
+        restore_timeout_s=settings.state_restore_timeout_s,
     )
 
 

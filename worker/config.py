@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     state_topic: str = Field(
         "cdp-worker.state", description="Compacted topic of per-key Stream progress (created if missing)."
     )
+    state_restore_timeout_s: float = Field(
+        120.0,
+        ge=5.0,
+        description="Longest restore of newly assigned partitions' progress; a longer one stops the worker "
+        "(no record of them is processed before). Keep below CDPW_KAFKA_MAX_POLL_INTERVAL_MS.",
+    )
     stream_single_event: bool = Field(
         False, description="Identified guests' orders go as IDENTITY + ORDER_CHECKOUT (single event)."
     )
@@ -240,6 +246,11 @@ class Settings(BaseSettings):
         if self.wire_format == "avro-registry" and not self.schema_registry_url:
             raise ValueError("schema_registry_url: required when wire_format is avro-registry")
         parse_delay_ms(self.record_sink_delay_ms)
+        if self.state_restore_timeout_s * 1000 >= self.kafka_max_poll_interval_ms:
+            raise ValueError(
+                "state_restore_timeout_s: must stay below kafka_max_poll_interval_ms "
+                "(the restore holds the poll)"
+            )
         try:
             fate_table(self.fate_overrides)
         except ValueError as exc:

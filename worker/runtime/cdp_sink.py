@@ -346,6 +346,7 @@ def build_cdp_sink(
             settings.kafka_topics,
             settings.kafka_group_id,
             settings.kafka_produce_timeout_ms,
+            settings.state_restore_timeout_s,
         )
     )
     mapping = MappingOptions(

@@ -30,6 +30,7 @@ from worker.metrics import Metrics
 from worker.runtime.engine import Engine
 from worker.runtime.offsets import TopicPartition as TP
 from worker.runtime.records import Record
+from worker.runtime.state import StateRestoreError
 
 log = logging.getLogger("worker.intake")
 
@@ -42,6 +43,8 @@ class IntakeOptions:
     max_in_flight: int
     commit_interval_s: float
     drain_timeout_s: float
+    #: Longest wait for the sink to restore the state of newly assigned partitions.
+    restore_timeout_s: float = 120.0
     batch_size: int = 500
     pause_after_s: float = 2.0
 
@@ -230,7 +233,17 @@ class Intake:
         self._metrics.partitions_assigned.set(len(self.assigned))
         log.info("assigned %s", sorted(tps))
         self._commit_start_offsets(consumer, partitions)
-        self._ask_loop(lambda: self._engine.assigned(sorted(tps)), timeout=self._options.drain_timeout_s * 3)
+        # No record of these partitions may be handed over before their state is restored: records
+        # processed on empty progress could repeat an order. A restore that fails or outlasts its
+        # limit stops the worker (its partitions go to another member, or to this one restarted).
+        restored = self._ask_loop(lambda: self._restore(tps), timeout=self._options.restore_timeout_s + 10)
+        if restored is not True:
+            self._taking = False
+            self._on_fatal(StateRestoreError(f"state of {sorted(tps)} not restored"))
+
+    async def _restore(self, tps: set[TP]) -> bool:
+        await self._engine.assigned(sorted(tps))
+        return True
 
     def _commit_start_offsets(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Commit a start offset for partitions the group never committed, so lag is always defined."""

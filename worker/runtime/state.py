@@ -40,7 +40,6 @@ from worker.errors import ConfigurationError, FatalError, TransientError
 log = logging.getLogger("worker.state")
 
 SENTINEL_KEY = b"\x00cdpw-restore-sentinel"
-RESTORE_TIMEOUT_S = 120.0
 ADMIN_TIMEOUT_S = 30.0
 
 
@@ -67,9 +66,11 @@ class StateStore:
         source_topics: tuple[str, ...],
         group_id: str,
         produce_timeout_ms: int = 0,
+        restore_timeout_s: float = 120.0,
     ) -> None:
         self._kafka = kafka
         self._produce_timeout_ms = produce_timeout_ms
+        self._restore_timeout_s = restore_timeout_s
         self.topic = topic
         self._sources = source_topics
         self._group_id = group_id
@@ -138,7 +139,7 @@ class StateStore:
         try:
             while not sentinels.done():
                 await asyncio.to_thread(restore.read_for, 0.1)
-            await asyncio.to_thread(restore.read_until, await sentinels)
+            await asyncio.to_thread(restore.read_until, await sentinels, self._restore_timeout_s)
         finally:
             await asyncio.gather(sentinels, return_exceptions=True)
             await asyncio.to_thread(restore.close)
@@ -225,9 +226,9 @@ class _Restore:
         while time.monotonic() < deadline:
             self._take(self.consumer.poll(0.05))
 
-    def read_until(self, marks: dict[int, int]) -> None:
+    def read_until(self, marks: dict[int, int], timeout_s: float) -> None:
         """Read on until every partition's sentinel (offset in ``marks``) was read."""
-        deadline = time.monotonic() + RESTORE_TIMEOUT_S
+        deadline = time.monotonic() + timeout_s
         while any(self.seen[p] < offset for p, offset in marks.items()):
             if time.monotonic() > deadline:
                 late = sorted(p for p, offset in marks.items() if self.seen[p] < offset)

@@ -22,6 +22,7 @@ def test_settings_read_typed_values_from_cdpw_variables() -> None:
         ({"CDPW_KAFKA_TOPICS": " , "}, "CDPW_KAFKA_TOPICS"),
         ({"CDPW_RECORD_SINK_DELAY_MS": "9-3"}, "CDPW_RECORD_SINK_DELAY_MS"),
         ({"CDPW_FATE_OVERRIDES": "rest:409=maybe"}, "CDPW_FATE_OVERRIDES"),
+        ({"CDPW_STATE_RESTORE_TIMEOUT_S": "400"}, "CDPW_STATE_RESTORE_TIMEOUT_S"),
     ],
 )
 def test_a_bad_value_fails_naming_the_variable(env: dict[str, str], variable: str) -> None:
