@@ -23,6 +23,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--short", dest="profile", action="store_const", const="short", help="CI form (default)"
     )
     size.add_argument("--long", dest="profile", action="store_const", const="long", help="the full campaign")
+    size.add_argument("--restarts", dest="profile", action="store_const", const="restarts",
+                      help="broker restarts on S3 storage among the other faults")  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="seed of the workload and the fault schedule")
     parser.add_argument("--wire-format", choices=("json", "avro-registry"), default="json",
                         help="how records are encoded (avro-registry starts a schema registry)")  # fmt: skip

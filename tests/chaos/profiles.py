@@ -38,15 +38,22 @@ SHORT = Profile(
     slowdowns=1, slowdown_s=6, rebalances=1, rebalance_s=12, correction_orders=50, shop_guests=20,
     shop_orders_per_guest=2, poison_per_kind=1, settle_timeout_s=90,
 )  # fmt: skip
-#: A quarter of the traffic it had on the in-memory broker (about 2,000 records instead of 8,300): every
-#: assignment restores the state topic from its start (tansu never compacts it) and S3 storage reads
-#: about 150 batches/s, so with 8,300 records restores grew past the worker's 120 s restore limit.
+#: The full campaign on the memory broker, without restarts: every assignment restores the state topic
+#: from its start (tansu never compacts it), and on S3 storage (about 150 batches/s) those restores grew
+#: with this traffic past any useful limit. Broker restarts have their own profile, RESTARTS.
 LONG = Profile(
-    name="long", seconds=960, kills=55, pauses=12, pause_s=(2, 4), restarts=8, outages=5, outage_s=60,
-    slowdowns=4, slowdown_s=30, rebalances=6, rebalance_s=40, correction_orders=250, shop_guests=100,
+    name="long", seconds=960, kills=55, pauses=12, pause_s=(2, 4), restarts=0, outages=5, outage_s=60,
+    slowdowns=4, slowdown_s=30, rebalances=6, rebalance_s=40, correction_orders=1000, shop_guests=400,
     shop_orders_per_guest=3, poison_per_kind=4, settle_timeout_s=900,
 )  # fmt: skip
-PROFILES = {profile.name: profile for profile in (SHORT, LONG)}
+#: Broker restarts (SIGTERM and SIGKILL) on S3 storage among the other faults, with traffic small
+#: enough that restores of the uncompacted state topic stay short.
+RESTARTS = Profile(
+    name="restarts", seconds=300, kills=10, pauses=3, pause_s=(2, 4), restarts=8, outages=2, outage_s=30,
+    slowdowns=2, slowdown_s=20, rebalances=2, rebalance_s=30, correction_orders=150, shop_guests=60,
+    shop_orders_per_guest=3, poison_per_kind=2, settle_timeout_s=600,
+)  # fmt: skip
+PROFILES = {profile.name: profile for profile in (SHORT, LONG, RESTARTS)}
 
 
 #: Room for one broker restart: SIGTERM drains clients for about 6 s, then the down time, then the start.

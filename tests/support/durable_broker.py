@@ -66,7 +66,8 @@ def start_object_store(log_path: Path) -> ObjectStore:
 class DurableBroker:
     """tansu on ``store``; :meth:`restart` stops it with a signal and starts it again on the same port."""
 
-    store: ObjectStore
+    #: None: memory storage (fast, but a restart loses everything; for runs without restarts).
+    store: ObjectStore | None
     port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
@@ -80,8 +81,9 @@ class DurableBroker:
     def start(self) -> None:
         """Start tansu and wait until it accepts clients (its data is whatever the bucket holds)."""
         url = f"tcp://127.0.0.1:{self.port}"
+        storage = f"s3://{BUCKET}/" if self.store is not None else "memory://tansu/"
         args = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                "--storage-engine", f"s3://{BUCKET}/"]  # fmt: skip
+                "--storage-engine", storage]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self._env())
         try:
@@ -91,10 +93,13 @@ class DurableBroker:
             raise
 
     def _env(self) -> dict[str, str]:
+        base = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
+        if self.store is None:
+            return base
         aws = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT": self.store.endpoint,
                "AWS_ALLOW_HTTP": "true"}  # fmt: skip
-        return {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn"), **aws}
+        return {**base, **aws}
 
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP) to simulate a hung broker."""
@@ -141,9 +146,12 @@ def _end(process: subprocess.Popen[bytes], signum: signal.Signals, timeout: floa
 
 
 @contextlib.contextmanager
-def durable_broker(workdir: Path) -> Iterator[DurableBroker]:
-    """A moto S3 server and tansu on it for the block (logs in ``workdir``); both are stopped after."""
-    store = start_object_store(workdir / "s3.log")
+def durable_broker(workdir: Path, durable: bool = True) -> Iterator[DurableBroker]:
+    """A moto S3 server and tansu on it for the block (logs in ``workdir``); both are stopped after.
+
+    ``durable=False``: tansu on memory storage, no S3 server (for runs that never restart the broker).
+    """
+    store = start_object_store(workdir / "s3.log") if durable else None
     try:
         broker = DurableBroker(store, free_port(), workdir / "broker.log")
         broker.start()
@@ -152,4 +160,5 @@ def durable_broker(workdir: Path) -> Iterator[DurableBroker]:
         finally:
             broker.stop()
     finally:
-        store.stop()
+        if store is not None:
+            store.stop()
