@@ -27,7 +27,6 @@ from worker.plans import Plan
 from worker.tools.traffic import orders_only
 
 Pair = tuple[str, dict[str, Any]]
-PARTITIONS = 6
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from pathlib import Path
 from tests.bench.figures import Latency, RunFigures, median
 from tests.bench.orderload import order_traffic, publish_backlog
 from tests.bench.references import RawOptions, raw_client, sequential_consumer
-from tests.bench.stage import fresh_topics, start_sandbox
+from tests.bench.stage import start_sandbox
 from tests.bench.transports import STACKS
 from tests.bench.workerrun import WorkerRunOptions, run_worker
+from tests.support.stack import fresh_topics
 
 #: A raw client run shorter than this is repeated (median taken); longer ones run once.
 CHEAP_S = 10.0

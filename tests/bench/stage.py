@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 from sandbox.testing import RunningSandbox, start_sandbox_process
-from tests.bench.orderload import PARTITIONS
 from tests.bench.procstat import cpu_seconds
-from tests.support.kafka import create_topics
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Fresh topics (and group) of one run; the state topic is created by the worker."""
-
-    source: str
-    dlq: str
-    state: str
-    group: str
-
-
-def fresh_topics(bootstrap: str, name: str) -> Topics:
-    suffix = uuid.uuid4().hex[:10]
-    topics = Topics(f"{name}-{suffix}", f"{name}-dlq-{suffix}", f"{name}-state-{suffix}", f"{name}-{suffix}")
-    create_topics(bootstrap, (topics.source, PARTITIONS), (topics.dlq, 1))
-    return topics
 
 
 def start_sandbox(workdir: Path, latency_ms: float) -> RunningSandbox:

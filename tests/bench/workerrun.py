@@ -18,7 +18,8 @@ from sandbox.testing import RunningSandbox
 from tests.bench.figures import Latency, RunFigures, percentile
 from tests.bench.orderload import OrderTraffic, publish_backlog, publish_paced
 from tests.bench.procstat import cpu_seconds, memory_kib
-from tests.bench.stage import Topics, order_created_at, sandbox_cpu
+from tests.bench.stage import order_created_at, sandbox_cpu
+from tests.support.stack import Topics
 from tests.support.worker_process import WorkerProcess
 
 FINISHED = "cdpw_records_finished_total"
