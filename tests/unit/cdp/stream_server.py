@@ -101,14 +101,6 @@ async def scripted_server(script: Script) -> AsyncIterator[ScriptedServer]:
         yield state
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on (connects are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @contextlib.contextmanager
 def full_backlog() -> Iterator[str]:
     """A URL whose listener never accepts and whose backlog is full: connects hang (SYNs dropped)."""

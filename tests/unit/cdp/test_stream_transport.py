@@ -20,7 +20,6 @@ from yarl import URL
 from tests.unit.cdp.stream_server import (
     Script,
     close_without_answer,
-    closed_port,
     cut_body,
     full_backlog,
     hang,
@@ -31,6 +30,7 @@ from tests.unit.cdp.stream_server import (
 from tests.unit.cdp.test_stream_client import ADD, CONTEXT, client_for, requests_of
 from worker.cdp import errors
 from worker.cdp.stream import StreamClient, StreamHttpOptions, translate_transport
+from worker.embedded import free_port
 from worker.errors import Fate, fate_of
 from worker.metrics import create_metrics
 
@@ -120,7 +120,7 @@ async def _send_to(url: str, options: StreamHttpOptions) -> errors.StreamTransie
 
 
 async def test_a_refused_connect_was_not_sent() -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     error = await _send_to(url, StreamHttpOptions(url, 1.0, 4))
     assert (type(error), error.maybe_applied) == (errors.StreamConnectionError, False)
 
