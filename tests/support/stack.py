@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+
 from sandbox.testing import RunningSandbox
-from tests.support.kafka import create_topics
+from tests.support.kafka import committed, create_topics
 from tests.support.worker_process import WorkerProcess
 
 PARTITIONS = 6
@@ -33,6 +35,15 @@ def fresh_topics(bootstrap: str, prefix: str) -> Topics:
                   f"{prefix}-group-{suffix}")  # fmt: skip
     create_topics(bootstrap, (made.source, PARTITIONS), (made.dlq, 1))
     return made
+
+
+def committed_total(bootstrap: str, topics: Topics) -> int:
+    """Records committed by the group; -1 while the group coordinator cannot answer (mid-rebalance)."""
+    try:
+        offsets = committed(bootstrap, topics.group, topics.source, PARTITIONS)
+    except KafkaException:
+        return -1
+    return sum(max(offset, 0) for offset in offsets.values())
 
 
 def kafka_env(bootstrap: str, topics: Topics) -> dict[str, str]:

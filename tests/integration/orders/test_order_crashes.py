@@ -9,10 +9,9 @@ from collections import Counter
 
 import httpx
 import pytest
-from confluent_kafka import KafkaException
 
 from sandbox.testing import RunningSandbox
-from tests.integration.orders.conftest import PARTITIONS, Topics, WorkerFactory
+from tests.integration.orders.conftest import Topics, WorkerFactory
 from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import (
     order_problems,
@@ -21,20 +20,12 @@ from tests.integration.orders.traffic import (
     sandbox_orders,
     shop_traffic,
 )
-from tests.support.kafka import committed, produce_json, producer
+from tests.support.kafka import produce_json, producer
+from tests.support.stack import committed_total
 
 KILLS = 20
 #: Fast group membership, so a killed member's partitions move on quickly.
 FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "1000", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "300"}
-
-
-def committed_total(bootstrap: str, topics: Topics) -> int:
-    """Records committed by the group; -1 while the group coordinator cannot answer (mid-rebalance)."""
-    try:
-        offsets = committed(bootstrap, topics.group, topics.source, PARTITIONS)
-    except KafkaException:
-        return -1
-    return sum(max(offset, 0) for offset in offsets.values())
 
 
 @pytest.mark.slow  # 20 restarts of a worker process (start, join, restore) take about a minute and a half

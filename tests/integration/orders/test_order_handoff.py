@@ -9,7 +9,7 @@ import httpx
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
-from tests.integration.orders.test_order_crashes import FAST_GROUP, committed_total
+from tests.integration.orders.test_order_crashes import FAST_GROUP
 from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import (
     order_problems,
@@ -19,6 +19,7 @@ from tests.integration.orders.traffic import (
     shop_traffic,
 )
 from tests.support.kafka import produce_json, producer
+from tests.support.stack import committed_total
 
 
 def test_partitions_moving_to_a_new_worker_mid_run_keep_every_order_exactly_once(

@@ -9,7 +9,6 @@ from confluent_kafka import Message
 
 from sandbox.testing import RunningSandbox
 from tests.integration.orders.conftest import Topics, WorkerFactory
-from tests.integration.orders.test_order_crashes import committed_total
 from tests.integration.orders.test_orders import wait_until_finished
 from tests.integration.orders.traffic import (
     Event,
@@ -19,6 +18,7 @@ from tests.integration.orders.traffic import (
     shop_traffic,
 )
 from tests.support.kafka import produce_json, producer, read_all
+from tests.support.stack import committed_total
 
 #: Guests whose storefront reports a channel CDP does not have: every Stream call of theirs is a 400.
 BAD_GUESTS = ("C-000003", "C-000011", "C-000017")

@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.kafka import cart_event, committed, headers_of, producer, read_all
-from tests.support.stack import PARTITIONS, Topics, fresh_topics, kafka_env
+from tests.support.kafka import cart_event, headers_of, producer, read_all
+from tests.support.stack import committed_total, fresh_topics, kafka_env
+from tests.support.waiting import wait_until
 from tests.support.worker_process import WorkerProcess
 from worker.embedded import EmbeddedBroker, start_broker
 
@@ -32,22 +32,6 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     yield broker
     broker.resume()
     broker.stop()
-
-
-def _wait_consumed(worker: WorkerProcess, records: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if worker.metric("cdpw_records_consumed_total") >= records:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"worker did not consume {records} records: {worker.tail()}")
-
-
-def _committed_total(bootstrap: str, topics: Topics) -> int:
-    return sum(max(o, 0) for o in committed(bootstrap, topics.group, topics.source, PARTITIONS).values())
 
 
 def test_a_dead_letter_write_during_a_broker_pause_is_retried_not_fatal(
@@ -65,7 +49,8 @@ def test_a_dead_letter_write_during_a_broker_pause_is_retried_not_fatal(
            "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}  # fmt: skip
     worker = WorkerProcess(env=env, log_path=tmp_path / "worker.log").start()
     try:
-        _wait_consumed(worker, 2)
+        worker.wait_ready(60)
+        assert wait_until(lambda: worker.metric("cdpw_records_consumed_total") >= 2, 30, 0.1), worker.tail()
         own_broker.pause()
         time.sleep(PAUSE_S)
         assert worker.process is not None and worker.process.poll() is None, worker.tail()
@@ -75,10 +60,7 @@ def test_a_dead_letter_write_during_a_broker_pause_is_retried_not_fatal(
         dead = read_all(bootstrap, topics.dlq, expected=1, timeout=30)
         assert [m.value() for m in dead] == [b"{broken"]
         assert headers_of(dead[0])["__connect.errors.offset"] == b"1"
-        deadline = time.monotonic() + 20
-        while _committed_total(bootstrap, topics) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _committed_total(bootstrap, topics) == 2, worker.tail()
+        assert wait_until(lambda: committed_total(bootstrap, topics) == 2, 20), worker.tail()
         assert "stopping" not in worker.tail(400)
         assert worker.terminate() == 0
     finally:
