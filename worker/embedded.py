@@ -11,7 +11,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +81,17 @@ class EmbeddedBroker:
             self.process.wait(timeout)
 
 
-def start_broker(port: int | None = None, log_path: Path | None = None) -> EmbeddedBroker:
-    """Start tansu with memory storage on a free loopback port and wait until it accepts clients."""
+def start_broker(
+    port: int | None = None,
+    log_path: Path | None = None,
+    storage: str = "memory://tansu/",
+    env: Mapping[str, str] | None = None,
+) -> EmbeddedBroker:
+    """Start tansu on a free loopback port (or ``port``) and wait until it accepts clients.
+
+    ``storage`` is tansu's storage engine URL (memory by default); ``env`` adds to the environment
+    (e.g. the S3 endpoint and credentials of an ``s3://`` engine).
+    """
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
     args = [
@@ -93,11 +102,11 @@ def start_broker(port: int | None = None, log_path: Path | None = None) -> Embed
         "--advertised-listener-url",
         url,
         "--storage-engine",
-        "memory://tansu/",
+        storage,
     ]
     out = log_path.open("ab") if log_path else subprocess.DEVNULL
-    env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
-    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+    full_env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn"), **(env or {})}
+    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=full_env)
     try:
         wait_for_port("127.0.0.1", port, timeout=15.0)
     except EmbeddedBrokerError:

@@ -13,7 +13,6 @@ batches: only the campaign uses this broker; every other test keeps the in-memor
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from worker.embedded import EmbeddedBrokerError, free_port, tansu_binary, wait_for_port
+from worker.embedded import EmbeddedBrokerError, free_port, start_broker, wait_for_port
 
 BUCKET = "tansu"
 #: SIGTERM lets tansu drain its clients (about 6 s with clients connected); after this, SIGKILL.
@@ -80,26 +79,13 @@ class DurableBroker:
 
     def start(self) -> None:
         """Start tansu and wait until it accepts clients (its data is whatever the bucket holds)."""
-        url = f"tcp://127.0.0.1:{self.port}"
-        storage = f"s3://{BUCKET}/" if self.store is not None else "memory://tansu/"
-        args = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                "--storage-engine", storage]  # fmt: skip
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self._env())
-        try:
-            wait_for_port("127.0.0.1", self.port, timeout=15.0)
-        except EmbeddedBrokerError:
-            self.process.kill()
-            raise
-
-    def _env(self) -> dict[str, str]:
-        base = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         if self.store is None:
-            return base
+            self.process = start_broker(self.port, self.log_path).process
+            return
         aws = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT": self.store.endpoint,
                "AWS_ALLOW_HTTP": "true"}  # fmt: skip
-        return {**base, **aws}
+        self.process = start_broker(self.port, self.log_path, f"s3://{BUCKET}/", aws).process
 
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP) to simulate a hung broker."""
