@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -270,7 +269,9 @@ class Engine:
     async def _write_dead_letter(self, work: Work, failure: Failure) -> bool:
         """True once the broker confirmed the dead letter. A broker outage is waited out (the record
         stays unfinished; it is abandoned if its partition goes); a refusal stops the worker."""
-        for attempt in itertools.count(1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 await self._dead_letters.send(work.record, failure)
                 return True
@@ -283,7 +284,6 @@ class Engine:
                 log.error("dead-letter write failed, stopping: %s", exc)
                 self._fail(exc)
                 return False
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns
 
     def _poison(self, key: object) -> None:
         self._poisoned[key] = None
