@@ -50,21 +50,21 @@ log = logging.getLogger("worker.dlq")
 Where = tuple[str, int, int]
 
 
-def source_record(letter: DeadLetter, fallback_topic: str) -> Record:
-    """The record ``letter`` was made from, with its replay count raised by one."""
+def source_position(letter: DeadLetter, fallback_topic: str) -> Where:
+    """Where ``letter``'s record was in its source topic (the dead letter's own position if unknown)."""
     topic = letter.header("__connect.errors.topic") or fallback_topic
     partition = letter.header("__connect.errors.partition")
     offset = letter.header("__connect.errors.offset")
-    known = partition.isdigit() and offset.isdigit()
-    return Record(
-        topic,
-        int(partition) if known else letter.partition,
-        int(offset) if known else letter.offset,
-        letter.key,
-        letter.value,
-        tuple(letter.replayed_headers()),
-        letter.timestamp_ms,
-    )
+    if partition.isdigit() and offset.isdigit():
+        return (topic, int(partition), int(offset))
+    return (topic, letter.partition, letter.offset)
+
+
+def source_record(letter: DeadLetter, fallback_topic: str) -> Record:
+    """The record ``letter`` was made from, with its replay count raised by one."""
+    topic, partition, offset = source_position(letter, fallback_topic)
+    headers = tuple(letter.replayed_headers())
+    return Record(topic, partition, offset, letter.key, letter.value, headers, letter.timestamp_ms)
 
 
 def latest_per_record(letters: Iterable[DeadLetter], fallback_topic: str) -> list[DeadLetter]:
@@ -75,7 +75,7 @@ def latest_per_record(letters: Iterable[DeadLetter], fallback_topic: str) -> lis
     """
     latest: dict[Where, DeadLetter] = {}
     for letter in letters:
-        where = _where(source_record(letter, fallback_topic))
+        where = source_position(letter, fallback_topic)
         if where not in latest or letter.replays >= latest[where].replays:
             latest[where] = letter
     return [latest[where] for where in sorted(latest)]
