@@ -42,6 +42,12 @@ def main(argv: list[str]) -> int:
     text = json.dumps(report, indent=2, default=str)
     (workdir / "figures.json").write_text(text + "\n", encoding="utf-8")
     print(text)
+    # CI keeps only the end of the output: the violations and the story of their orders go last.
+    for violation in verdict.violations[:5]:
+        print(f"violation: {violation}")
+    if verdict.story:
+        (workdir / "story.txt").write_text(verdict.story + "\n", encoding="utf-8")
+        print(verdict.story)
     orders = verdict.figures.get("orders", {})
     outcome = "PASS" if not verdict.violations else "FAIL"
     print(f"chaos {args.profile}: orders lost {orders.get('lost')}, duplicated {orders.get('duplicated')}, "

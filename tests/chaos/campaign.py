@@ -17,6 +17,7 @@ from tests.chaos.avro import Encode, encoder_of
 from tests.chaos.poison import LIMIT_SETTINGS
 from tests.chaos.profiles import Action, Profile, schedule
 from tests.chaos.rig import KILL_WAIT_S, PacedProducer, SandboxFaults, WorkerPool
+from tests.chaos.story import Scene, tell
 from tests.chaos.stuck import save_metrics, unfinished
 from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
 from tests.chaos.workload import Workload, build
@@ -43,6 +44,8 @@ class Chaos:
     group: str
     injected: Counter[str]
     restarts: list[dict[str, object]] = field(default_factory=list)
+    #: (epoch seconds, action) of every action played, for the story of a broken order.
+    timeline: list[tuple[float, str]] = field(default_factory=list)
 
     def committed_total(self) -> int:
         offsets = committed(self.broker.bootstrap, self.group, self.source, PARTITIONS)
@@ -119,7 +122,8 @@ def worker_env(chaos_parts: tuple[str, str, RunningSandbox], names: dict[str, st
         "CDPW_MAX_CONCURRENCY": "50", "CDPW_CDP_MAX_CONNECTIONS": "16",
         "CDPW_BATCH_MAX_AGE_S": "0.3", "CDPW_BATCH_POLL_BASE_S": "0.05", "CDPW_BATCH_POLL_MAX_S": "0.5",
         "CDPW_ROUTE_DELETIONS": "batch", "CDPW_CORRECTION_BATCH_THRESHOLD_PER_S": "3",
-        "CDPW_DRAIN_TIMEOUT_S": "10", "CDPW_CORRECTION_WAIT_S": "15", **LIMIT_SETTINGS,
+        "CDPW_DRAIN_TIMEOUT_S": "10", "CDPW_CORRECTION_WAIT_S": "15", "CDPW_LOG_FORMAT": "json",
+        **LIMIT_SETTINGS,
     }  # fmt: skip
 
 
@@ -149,7 +153,10 @@ def play(chaos: Chaos, profile: Profile, seed: int) -> None:
     started = time.monotonic()
     for action in schedule(profile, seed):
         wait_until(started + action.at, chaos)
+        chaos.timeline.append((time.time(), action.name))
         ACTIONS[action.name](chaos, action)
+        if action.name.startswith(("kill", "restart")):
+            chaos.timeline.append((time.time(), f"{action.name} done"))
     wait_until(started + profile.seconds, chaos)
     chaos.broker.resume()
     chaos.faults.clear()
@@ -200,7 +207,7 @@ def run(profile: Profile, seed: int, workdir: Path, wire_format: str = "json") -
         pool = WorkerPool(env, workdir, random.Random(seed))
         stack.callback(pool.stop_all)
         chaos = Chaos(broker, sandbox, faults, pool, names["source"], names["group"], Counter())
-        return _run(chaos, profile, seed, work, names["dlq"])
+        return _run(chaos, profile, seed, work, names, workdir / f"cdp-{suffix}.db")
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns
 
 
@@ -214,7 +221,9 @@ def _wire(wire_format: str, stack: contextlib.ExitStack) -> tuple[dict[str, str]
     return {"CDPW_WIRE_FORMAT": "avro-registry", "CDPW_SCHEMA_REGISTRY_URL": url}, encode
 
 
-def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) -> Verdict:
+def _run(
+    chaos: Chaos, profile: Profile, seed: int, work: Workload, names: dict[str, str], db: Path
+) -> Verdict:
     started = time.monotonic()
     chaos.faults.apply()
     chaos.pool.start("a")
@@ -226,9 +235,15 @@ def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) ->
     finished_under_faults = chaos.committed_total()
     producer.join(timeout=300)
     settled_at = time.monotonic()
-    total = settle(chaos, producer.delivered, profile.settle_timeout_s)
+    # Settled when the whole log is committed: a broker that duplicated records would otherwise let
+    # the committed total reach the produced count while records are still running.
+    in_log = len(read_topic(chaos.broker.bootstrap, chaos.source))
+    total = settle(chaos, max(producer.delivered, in_log), profile.settle_timeout_s)
     chaos.faults.harvest()
-    verdict = judge(chaos, work, producer.delivered, total, dlq)
+    verdict = judge(chaos, work, producer.delivered, total, names["dlq"])
+    verdict.figures["records"]["in_source_log"] = in_log
+    if in_log != producer.delivered:
+        verdict.violations.append(f"the source topic holds {in_log} records; {producer.delivered} produced")
     verdict.figures["producer_failures"] = producer.failed[:5]
     if total < producer.delivered:
         verdict.figures["unfinished_records"] = unfinished(chaos.broker.bootstrap, chaos.source, chaos.group,
@@ -237,4 +252,7 @@ def _run(chaos: Chaos, profile: Profile, seed: int, work: Workload, dlq: str) ->
     verdict.figures["records"]["committed_when_faults_ended"] = finished_under_faults
     verdict.figures["seconds"] = {"total": round(time.monotonic() - started, 1),
                                   "settle": round(time.monotonic() - settled_at, 1)}  # fmt: skip
+    scene = Scene(chaos.broker.bootstrap, names["source"], names["state"], names["dlq"], db,
+                  chaos.pool.workdir, tuple(chaos.timeline))  # fmt: skip
+    verdict.story = tell(scene, work, verdict.violations)
     return verdict

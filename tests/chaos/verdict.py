@@ -41,6 +41,8 @@ class Verdict:
 
     figures: dict[str, Any] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    #: The story of the orders the violations name (:mod:`tests.chaos.story`); '' when none.
+    story: str = ""
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Message]:
