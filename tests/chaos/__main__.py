@@ -42,7 +42,10 @@ def main(argv: list[str]) -> int:
     text = json.dumps(report, indent=2, default=str)
     (workdir / "figures.json").write_text(text + "\n", encoding="utf-8")
     print(text)
-    # CI keeps only the end of the output: the violations and the story of their orders go last.
+    # CI keeps only the end of the output: broker losses, the violations and their stories go last.
+    for kind in ("broker_lost_records", "broker_lost_dead_letters"):
+        if verdict.figures.get(kind):
+            print(f"{kind} (acknowledged, then lost by the broker; not judged): {verdict.figures[kind]}")
     for violation in verdict.violations[:5]:
         print(f"violation: {violation}")
     if verdict.story:

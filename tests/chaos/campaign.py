@@ -19,7 +19,17 @@ from tests.chaos.profiles import Action, Profile, schedule
 from tests.chaos.rig import KILL_WAIT_S, PacedProducer, SandboxFaults, WorkerPool
 from tests.chaos.story import Scene, tell
 from tests.chaos.stuck import save_metrics, unfinished
-from tests.chaos.verdict import Verdict, dead_letter_check, letter, order_check, read_topic, record_figures
+from tests.chaos.verdict import (
+    Verdict,
+    confirmed_dead_letters,
+    dead_letter_check,
+    letter,
+    lost_and_doubled,
+    order_check,
+    read_log,
+    read_topic,
+    record_figures,
+)
 from tests.chaos.workload import Workload, build
 from tests.support.durable_broker import DurableBroker, durable_broker
 from tests.support.kafka import committed, create_topics
@@ -163,15 +173,29 @@ def play(chaos: Chaos, profile: Profile, seed: int) -> None:
     chaos.pool.leave("b")
 
 
-def judge(chaos: Chaos, work: Workload, produced: int, committed_total: int, dlq: str) -> Verdict:
+@dataclass(frozen=True)
+class Outcome:
+    """What the run left to judge: the workload as produced and as the broker kept it, and counts."""
+
+    work: Workload
+    kept: Workload
+    produced: int
+    committed: int
+    log_end: int
+    confirmed_dead_letters: set[str]
+
+
+def judge(chaos: Chaos, outcome: Outcome, dlq: str) -> Verdict:
+    """The invariant on what the broker kept (records it acknowledged and lost are counted apart)."""
     verdict = Verdict()
-    record_figures(work, produced, committed_total, verdict)
-    dead_letter_check(work, [letter(m) for m in read_topic(chaos.broker.bootstrap, dlq)], verdict)
-    order_check(work, chaos.sandbox.url, verdict)
+    record_figures(outcome.work, outcome.produced, outcome.committed, outcome.log_end, verdict)
+    letters = [letter(m) for m in read_topic(chaos.broker.bootstrap, dlq)]
+    dead_letter_check(outcome.kept, letters, verdict, outcome.confirmed_dead_letters)
+    order_check(outcome.kept, chaos.sandbox.url, verdict)
     injected = chaos.faults.injected
     requests = max(injected["requests"] - injected["outage"], 1)  # the share outside outages
     verdict.figures["faults_injected"] = {
-        **dict(chaos.injected), "poison_records": len(work.poison),
+        **dict(chaos.injected), "poison_records": len(outcome.work.poison),
         "http_500": injected["500"], "http_503": injected["503"], "http_429": injected["429"],
         "http_503_outage": injected["outage"], "slow_responses": injected["latency"],
         "sandbox_requests": injected["requests"],
@@ -235,17 +259,21 @@ def _run(
     finished_under_faults = chaos.committed_total()
     producer.join(timeout=300)
     settled_at = time.monotonic()
-    # Settled when the whole log is committed: a broker that duplicated records would otherwise let
-    # the committed total reach the produced count while records are still running.
-    in_log = len(read_topic(chaos.broker.bootstrap, chaos.source))
-    total = settle(chaos, max(producer.delivered, in_log), profile.settle_timeout_s)
+    # tansu on S3 can lose records it acknowledged when it restarts (it answers the producer's retry
+    # DUPLICATE_SEQUENCE_NUMBER, and may leave the offset empty): the run is judged on what the log
+    # holds, settled when it is committed to its end, and the losses are listed.
+    log = read_log(chaos.broker.bootstrap, chaos.source)
+    lost, doubled = lost_and_doubled(producer.acked, log)
+    total = settle(chaos, log.end_total, profile.settle_timeout_s)
     chaos.faults.harvest()
-    verdict = judge(chaos, work, producer.delivered, total, names["dlq"])
-    verdict.figures["records"]["in_source_log"] = in_log
-    if in_log != producer.delivered:
-        verdict.violations.append(f"the source topic holds {in_log} records; {producer.delivered} produced")
+    confirmed = confirmed_dead_letters(chaos.pool.workdir, chaos.source, log)
+    outcome = Outcome(work, work.without(lost), producer.delivered, total, log.end_total, confirmed)
+    verdict = judge(chaos, outcome, names["dlq"])
+    verdict.figures["broker_lost_records"] = [f"{i}: {work.records[i].key} {work.records[i].label}"
+                                              for i in sorted(lost)]  # fmt: skip
+    verdict.figures["broker_duplicated_records"] = doubled
     verdict.figures["producer_failures"] = producer.failed[:5]
-    if total < producer.delivered:
+    if total < log.end_total:
         verdict.figures["unfinished_records"] = unfinished(chaos.broker.bootstrap, chaos.source, chaos.group,
                                                            PARTITIONS)  # fmt: skip
         verdict.figures["worker_metrics_saved"] = save_metrics(chaos.pool)
@@ -254,5 +282,5 @@ def _run(
                                   "settle": round(time.monotonic() - settled_at, 1)}  # fmt: skip
     scene = Scene(chaos.broker.bootstrap, names["source"], names["state"], names["dlq"], db,
                   chaos.pool.workdir, tuple(chaos.timeline))  # fmt: skip
-    verdict.story = tell(scene, work, verdict.violations)
+    verdict.story = tell(scene, outcome.kept, verdict.violations)
     return verdict

@@ -23,8 +23,11 @@ import httpx
 from confluent_kafka import KafkaError, Message, Producer
 
 from tests.chaos.workload import Record
+from tests.support.kafka import headers_of
 from tests.support.worker_process import WorkerProcess
 
+#: Header with a produced record's index in the workload (the worker copies headers into dead letters).
+SEQ_HEADER = "chaos.seq"
 #: Group membership: a killed member's partitions move on after 6 s, and a broker pause (at most 4 s)
 #: never outlasts a session (a session expiring during a pause leaves tansu's group without owners).
 FAST_GROUP = {"CDPW_KAFKA_SESSION_TIMEOUT_MS": "6000", "CDPW_KAFKA_HEARTBEAT_INTERVAL_MS": "700"}
@@ -174,6 +177,11 @@ class WorkerPool:
         self.leaving.clear()
 
 
+def seq_of(message: Message) -> int:
+    """The workload index of a produced or consumed record (-1 without the header)."""
+    return int(headers_of(message).get(SEQ_HEADER, b"-1"))
+
+
 def file_logger(path: Path) -> logging.Logger:
     """A logger that writes only to ``path`` (client logs would flood the campaign's output: every
     broker restart makes each connection log refusals until the broker is back)."""
@@ -188,7 +196,8 @@ def file_logger(path: Path) -> logging.Logger:
 
 class PacedProducer:
     """Produces records evenly over ``seconds`` on a thread; counts delivery failures (its client log
-    goes to ``log_path``)."""
+    goes to ``log_path``). Each record carries its index in header :data:`SEQ_HEADER`, and the indexes
+    the broker acknowledged are kept (``acked``), so the verdict can tell records the broker lost."""
 
     def __init__(
         self, bootstrap: str, topic: str, records: tuple[Record, ...], seconds: float, log_path: Path
@@ -199,16 +208,20 @@ class PacedProducer:
         self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True,
                                   "message.timeout.ms": 300000,
                                   "logger": file_logger(log_path)})  # fmt: skip
-        self.delivered = 0
+        self.acked: set[int] = set()
         self.failed: list[str] = []
         self.thread = threading.Thread(target=self._run, name="chaos-producer", daemon=True)
+
+    @property
+    def delivered(self) -> int:
+        return len(self.acked)
 
     def start(self) -> None:
         self.thread.start()
 
-    def _report(self, error: KafkaError | None, _message: Message) -> None:
+    def _report(self, error: KafkaError | None, message: Message) -> None:
         if error is None:
-            self.delivered += 1
+            self.acked.add(seq_of(message))
         else:
             self.failed.append(str(error))
 
@@ -219,7 +232,8 @@ class PacedProducer:
             delay = started + index * gap - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            self.producer.produce(self.topic, value=record.value, key=record.key.encode(),
+            seq: dict[str, str | bytes | None] = {SEQ_HEADER: str(index).encode()}
+            self.producer.produce(self.topic, value=record.value, key=record.key.encode(), headers=seq,
                                   on_delivery=self._report)  # fmt: skip
             self.producer.poll(0)
         self.producer.flush(600)

@@ -9,16 +9,19 @@ dead letters are at-least-once). Every produced record must be finished (its off
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from tests.chaos.avro import AVRO_REASONS
 from tests.chaos.poison import REASONS
+from tests.chaos.rig import seq_of
 from tests.chaos.workload import Workload
 from tests.integration.corrections.workload import actual_state, state_problems
 from tests.integration.orders.traffic import rejections, sandbox_orders
@@ -45,8 +48,29 @@ class Verdict:
     story: str = ""
 
 
+@dataclass(frozen=True)
+class Log:
+    """A topic's records up to its end, and that end per partition (the high watermark).
+
+    The ends count offsets, not records: a broker that lost a record it had acknowledged may leave
+    its offset empty, and a consumer commits past it.
+    """
+
+    messages: list[Message]
+    ends: dict[int, int]
+
+    @property
+    def end_total(self) -> int:
+        return sum(self.ends.values())
+
+
 def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Message]:
-    """Every record of ``topic`` up to its current end.
+    """Every record of ``topic`` up to its current end (see :func:`read_log`)."""
+    return read_log(bootstrap, topic, timeout).messages
+
+
+def read_log(bootstrap: str, topic: str, timeout: float = 60.0) -> Log:
+    """Every record of ``topic`` up to its current end, with the ends.
 
     The end is the high watermark that the broker's Fetch answers carry: tansu's ListOffsets answer
     is wrong (the memory engine answers the last batch's base offset + 1, the S3 engine answered 1
@@ -57,7 +81,10 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Messag
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-        return _read_until_end(consumer, topic, dict.fromkeys(partitions, 0), timeout)
+        found = _read_until_end(consumer, topic, dict.fromkeys(partitions, 0), timeout)
+        ends = {p: max(consumer.get_watermark_offsets(TopicPartition(topic, p), cached=True)[1], 0)
+                for p in partitions}  # fmt: skip
+        return Log(found, ends)
     finally:
         consumer.close()
 
@@ -85,6 +112,25 @@ def _at_end(consumer: Consumer, topic: str, next_offsets: dict[int, int]) -> boo
     return True
 
 
+def lost_and_doubled(acked: set[int], log: Log) -> tuple[set[int], int]:
+    """Indexes of records the broker acknowledged but the log lacks, and how many extra copies it holds."""
+    seqs = Counter(seq_of(message) for message in log.messages)
+    return acked - set(seqs), sum(n - 1 for n in seqs.values() if n > 1)
+
+
+def confirmed_dead_letters(workdir: Path, topic: str, log: Log) -> set[str]:
+    """Keys of the source records whose dead letter a worker logged as confirmed by the broker."""
+    pattern = re.compile(rf"dead-lettered {re.escape(topic)}/(\d+)@(\d+) ")
+    positions = set()
+    for path in workdir.glob("worker-*.log"):
+        positions |= {(int(m[1]), int(m[2])) for m in pattern.finditer(path.read_text(errors="replace"))}
+    return {
+        (m.key() or b"").decode(errors="replace")
+        for m in log.messages
+        if (m.partition(), m.offset()) in positions
+    }
+
+
 def letter(message: Message) -> Letter:
     headers = headers_of(message)
     source = (int(headers.get("__connect.errors.partition", b"-1")),
@@ -93,8 +139,12 @@ def letter(message: Message) -> Letter:
                   headers.get("cdpw.stage", b"").decode(), source)  # fmt: skip
 
 
-def dead_letter_check(work: Workload, letters: list[Letter], verdict: Verdict) -> None:
-    """Every poison record dead-lettered with its reason; no good record dead-lettered."""
+def dead_letter_check(work: Workload, letters: list[Letter], verdict: Verdict, confirmed: set[str]) -> None:
+    """Every poison record dead-lettered with its reason; no good record dead-lettered.
+
+    ``confirmed``: keys of records whose dead letter a worker logged as confirmed by the broker; one of
+    them missing from the topic was lost by the broker (counted), not forgotten by the worker.
+    """
     poison_keys = {item.key: item.kind for item in work.poison}
     reasons = {**REASONS, **AVRO_REASONS}
     copies = Counter(item.source for item in letters)
@@ -103,7 +153,9 @@ def dead_letter_check(work: Workload, letters: list[Letter], verdict: Verdict) -
     seen = {item.key: item for item in letters}
     for key, kind in poison_keys.items():
         found = seen.get(key)
-        if found is None:
+        if found is None and key in confirmed:
+            verdict.figures.setdefault("broker_lost_dead_letters", []).append(key)
+        elif found is None:
             verdict.violations.append(f"poison {key}: not in the dead-letter topic")
         elif found.reason != reasons[kind]:
             verdict.violations.append(f"poison {key}: reason {found.reason!r}, expected {reasons[kind]!r}")
@@ -135,13 +187,14 @@ def order_check(work: Workload, sandbox_url: str, verdict: Verdict) -> None:
     verdict.figures["sandbox_rejected_sequences"] = dict(refused)
 
 
-def record_figures(work: Workload, produced: int, committed: int, verdict: Verdict) -> None:
+def record_figures(work: Workload, produced: int, committed: int, log_end: int, verdict: Verdict) -> None:
+    """``committed`` against the source log's end (offsets: a record the broker lost may leave a gap)."""
     labels = Counter(record.label for record in work.records)
     verdict.figures["records"] = {
-        "produced": produced, "committed": committed, "good": len(work.good), "poison": len(work.poison),
-        "by_type": dict(sorted(labels.items())),
+        "produced": produced, "committed": committed, "source_log_end": log_end, "good": len(work.good),
+        "poison": len(work.poison), "by_type": dict(sorted(labels.items())),
     }  # fmt: skip
     if produced != len(work.records):
         verdict.violations.append(f"produced {produced} of {len(work.records)} records")
-    if committed != produced:
-        verdict.violations.append(f"{produced - committed} records never finished (committed {committed})")
+    if committed != log_end:
+        verdict.violations.append(f"{log_end - committed} records never finished (committed {committed})")

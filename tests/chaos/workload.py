@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,23 @@ class Workload:
         """The model: the orders CDP must hold at the end, by reference id."""
         return expected_state([(key, event) for key, event in self.good if "order" in event
                                or event["event_type"] == "OrderDeleted"])  # fmt: skip
+
+    def without(self, lost: Collection[int]) -> Workload:
+        """The workload less the records at indexes ``lost`` (records the broker acknowledged and lost)."""
+        good = iter(self.good)
+        records: list[Record] = []
+        pairs: list[Pair] = []
+        gone: set[str] = set()
+        for index, record in enumerate(self.records):
+            bad = record.label.startswith("poison:")
+            pair = None if bad else next(good)
+            if index in lost:
+                gone |= {record.key} if bad else set()
+                continue
+            records.append(record)
+            pairs += [] if pair is None else [pair]
+        poison = tuple(item for item in self.poison if item.key not in gone)
+        return Workload(tuple(records), tuple(pairs), poison)
 
 
 def _json(event: Event) -> bytes:
