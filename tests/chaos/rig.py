@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -219,9 +220,10 @@ class PacedProducer:
     def start(self) -> None:
         self.thread.start()
 
-    def _report(self, error: KafkaError | None, message: Message) -> None:
+    def _report(self, index: int, error: KafkaError | None, _message: Message) -> None:
+        # (a delivery report's message has no headers: the index is bound to the callback)
         if error is None:
-            self.acked.add(seq_of(message))
+            self.acked.add(index)
         else:
             self.failed.append(str(error))
 
@@ -234,7 +236,7 @@ class PacedProducer:
                 time.sleep(delay)
             seq: dict[str, str | bytes | None] = {SEQ_HEADER: str(index).encode()}
             self.producer.produce(self.topic, value=record.value, key=record.key.encode(), headers=seq,
-                                  on_delivery=self._report)  # fmt: skip
+                                  on_delivery=functools.partial(self._report, index))  # fmt: skip
             self.producer.poll(0)
         self.producer.flush(600)
 
