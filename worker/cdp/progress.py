@@ -172,9 +172,15 @@ def _cart_after(cart: tuple[CartLine, ...], step: Step) -> tuple[CartLine, ...]:
 
 def finish(progress: Progress, plan_id: str, at: Position) -> Progress:
     """The plan is complete: remember its event id and offset, forget the running plan."""
-    finished = (*progress.finished, plan_id)[-RECENT_FINISHED:]
+    return dataclasses.replace(noted(progress, plan_id, at), running=None)
+
+
+def noted(progress: Progress, event_id: str, at: Position) -> Progress:
+    """A record of the key finished outside the Stream (a deletion over REST or Batch): remember its
+    event id and offset like a plan's, so a redelivery is recognised; any running plan is kept."""
+    finished = (*progress.finished, event_id)[-RECENT_FINISHED:]
     offsets = {**progress.offsets, at.label: (at.offset, at.timestamp_ms)}
-    return dataclasses.replace(progress, running=None, finished=finished, offsets=offsets)
+    return dataclasses.replace(progress, finished=finished, offsets=offsets)
 
 
 def browser_lost(progress: Progress, browser_id: str) -> Progress:

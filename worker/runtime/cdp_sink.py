@@ -155,6 +155,18 @@ class CdpSink:
         if self._probe is not None:
             await self._probe.aclose()
 
+    # records finished by the other APIs (the router's ledger) ---------------------------------------
+    def finished_before(self, record: Record, event: Event) -> bool:
+        """True when this record, or a later one of its key, was finished before: a redelivery."""
+        return prog.already_finished(self._progress(record, event), event.event_id, _position(record))
+
+    async def note_finished(self, record: Record, event: Event) -> None:
+        """Remember ``record`` as finished in its key's progress (saved to the state topic)."""
+        key = self._key(record, event)
+        progress = prog.noted(self._progress(record, event), event.event_id, _position(record))
+        self._tables.setdefault(record.partition, {})[key] = progress
+        await self._store.save(record.partition, key, prog.to_bytes(progress))
+
     # one plan -------------------------------------------------------------------------------------------
     async def _run(self, call: _Call) -> None:
         browser = await self._browser(call)

@@ -4,14 +4,22 @@ The routing table lives in :mod:`worker.mapping.corrections` (:data:`~worker.map
 this sink adds the one rule that depends on traffic: when Batch is available and the rate of
 corrections (OrderUpdated/Cancelled/Refunded) over the last ``window_s`` seconds exceeds
 ``threshold_per_s``, corrections routed to REST go to Batch instead.
+
+Redeliveries: a finished deletion is noted in its key's Stream progress (the :class:`Ledger`, saved
+to the state topic), and a REST or Batch record the ledger knows as finished is skipped. Without it, a
+deletion redelivered after a restart finds no order (it was deleted), and would wait
+``CDPW_CORRECTION_WAIT_S`` for one that never comes, holding its key and, on Batch, uploading a file
+per attempt. Other corrections write the order's full state: a redelivery only repeats a write.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -20,13 +28,16 @@ from worker.cdp.batch_api import BatchApi
 from worker.cdp.rest import rest_http_client
 from worker.config import Settings
 from worker.errors import TransientError
-from worker.events import Event
+from worker.events import Event, OrderDeleted
 from worker.fates import fate_table
 from worker.mapping.corrections import Route, RoutingPolicy, is_correction, route_for
 from worker.metrics import Metrics
+from worker.runtime.cdp_sink import CdpSink
 from worker.runtime.corrections_sink import CorrectionsSink, build_corrections_sink
 from worker.runtime.records import Record
 from worker.runtime.sinks import Sink
+
+log = logging.getLogger("worker.router")
 
 #: Routes of records being retried that are remembered (far above the engine's concurrency bound).
 MAX_REMEMBERED = 100_000
@@ -52,15 +63,24 @@ class CorrectionRate:
         return len(self._seen) / self.window_s > self.threshold_per_s
 
 
+class Ledger(Protocol):
+    """Records finished per key across restarts (:class:`worker.runtime.cdp_sink.CdpSink`'s progress)."""
+
+    def finished_before(self, record: Record, event: Event) -> bool: ...
+
+    async def note_finished(self, record: Record, event: Event) -> None: ...
+
+
 class RouterSink:
     """Routes each event by the routing table; see the module docstring."""
 
     def __init__(self, stream: Sink, corrections: CorrectionsSink, policy: RoutingPolicy,
-                 rate: CorrectionRate | None = None) -> None:  # fmt: skip
+                 rate: CorrectionRate | None = None, ledger: Ledger | None = None) -> None:  # fmt: skip
         self._stream = stream
         self._corrections = corrections
         self._policy = policy
         self._rate = rate
+        self._ledger = ledger
         self._chosen: OrderedDict[tuple[str, int, int], Route] = OrderedDict()
 
     def route(self, event: Event) -> Route:
@@ -75,6 +95,9 @@ class RouterSink:
         # engine's circuit breakers are per API) and a half-written REST correction is finished on REST.
         where = (record.topic, record.partition, record.offset)
         route = self._chosen.pop(where, None) or self.route(event)
+        if route is not Route.STREAM and self._finished_before(record, event):
+            log.info("skipping finished record", extra={"event_id": event.event_id, "offset": record.offset})
+            return
         try:
             if route is Route.STREAM:
                 await self._stream.process(record, event)
@@ -83,6 +106,11 @@ class RouterSink:
         except TransientError:
             self._remember(where, route)
             raise
+        if isinstance(event, OrderDeleted) and self._ledger is not None:
+            await self._ledger.note_finished(record, event)
+
+    def _finished_before(self, record: Record, event: Event) -> bool:
+        return self._ledger is not None and self._ledger.finished_before(record, event)
 
     def _remember(self, where: tuple[str, int, int], route: Route) -> None:
         self._chosen[where] = route
@@ -129,10 +157,10 @@ def build_batch_uploader(settings: Settings, metrics: Metrics | None) -> BatchUp
     return BatchUploader(BatchApi(http, upload, fate_table(settings.fate_overrides)), options, metrics)
 
 
-def build_router_sink(settings: Settings, metrics: Metrics, stream: Sink) -> RouterSink:
-    """The router around the Stream sink ``stream`` and a new corrections sink (no I/O yet)."""
+def build_router_sink(settings: Settings, metrics: Metrics, stream: CdpSink) -> RouterSink:
+    """The router around the Stream sink ``stream`` (also its ledger) and a new corrections sink."""
     batch = build_batch_uploader(settings, metrics)
     corrections = build_corrections_sink(settings, metrics, batch)
     threshold = settings.correction_batch_threshold_per_s
     rate = CorrectionRate(threshold) if threshold > 0 else None
-    return RouterSink(stream, corrections, routing_policy(settings, batch is not None), rate)
+    return RouterSink(stream, corrections, routing_policy(settings, batch is not None), rate, ledger=stream)

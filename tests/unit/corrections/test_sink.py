@@ -6,6 +6,8 @@ import dataclasses
 
 import pytest
 
+from tests.unit.cdp.fakes import FakeState
+from tests.unit.cdp.fakes import FakeStream as FakeCdpStream
 from tests.unit.corrections.conftest import EventBuilder
 from tests.unit.corrections.fakes import FakeRest
 from worker.cdp.batch import BatchRecordRejectedError
@@ -13,6 +15,7 @@ from worker.cdp.rest_errors import BatchTransientError, OrderNotVisibleError, Re
 from worker.cdp.rest_orders import RestOrderWriter
 from worker.events import Event
 from worker.mapping.corrections import Action, Route, RoutingPolicy, Upsert
+from worker.runtime.cdp_sink import CdpSink, CdpSinkOptions
 from worker.runtime.corrections_sink import CorrectionOptions, CorrectionsSink, OrderNeverAppearedError
 from worker.runtime.records import Record
 from worker.runtime.router_sink import CorrectionRate, RouterSink
@@ -202,3 +205,32 @@ async def test_a_batch_delete_retried_after_a_failed_file_is_done_on_404(build: 
         await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
     await corrections.handle(RECORD, build("OrderDeleted"), Route.BATCH)
     assert len(batch.actions) == 2
+
+
+def _ledger(state: FakeState) -> CdpSink:
+    """The Stream sink as the router's ledger, on a state topic that outlives a worker restart."""
+    return CdpSink(FakeCdpStream(), state, CdpSinkOptions())
+
+
+async def test_a_deletion_redelivered_after_a_restart_is_skipped_not_waited_for(build: EventBuilder) -> None:
+    state, rest = FakeState(), FakeRest()
+    placed = build("OrderPlaced", **{"guest.anonymous": True})  # an order over REST
+    deletion = build("OrderDeleted", order_id="DE-2026-000981", ordered_at="2026-11-27T14:03:10.000Z")
+    at = [dataclasses.replace(RECORD, offset=n) for n in (1, 2)]
+    first = RouterSink(FakeStream(), sink(rest, Clock()), RoutingPolicy(), ledger=_ledger(state))
+    await first.assigned([("t", 0)])
+    await first.process(at[0], placed)
+    await first.process(at[1], deletion)
+    assert rest.orders == {}
+
+    # a new worker restores the progress and gets both records again (their offsets were not committed)
+    ledger = _ledger(state)
+    again = RouterSink(FakeStream(), sink(rest, Clock()), RoutingPolicy(), ledger=ledger)
+    await again.assigned([("t", 0)])
+    await again.process(at[0], placed)  # not created again: it is before the finished deletion
+    await again.process(at[1], deletion)  # no OrderNotVisibleError: the deletion is known as finished
+    assert rest.orders == {}
+    # a record after the deletion is not skipped; without a ledger, the redelivery waits for its order
+    assert not ledger.finished_before(dataclasses.replace(RECORD, offset=3), build("OrderUpdated"))
+    with pytest.raises(OrderNotVisibleError):
+        await RouterSink(FakeStream(), sink(rest, Clock()), RoutingPolicy()).process(at[1], deletion)
