@@ -96,7 +96,9 @@ def tell(scene: Scene, work: Workload, violations: list[str]) -> str:
 def told(lines: list[Line]) -> list[str]:
     """The lines from 2 s before the order's first own trace to 3 s after its last one, in time order."""
     own = [line.at for line in lines if line.own]
-    start, end = (min(own) - 2, max(own) + 3) if own else (0.0, float("inf"))
+    if not own:
+        return ["  no trace of the order in the source or state topics or in the sandbox"]
+    start, end = min(own) - 2, max(own) + 3
     told = sorted((line for line in lines if start <= line.at <= end), key=lambda line: line.at)
     return [
         f"{'*' if line.own else ' '} {_clock(line.at)} {line.part:<8} {line.text}"

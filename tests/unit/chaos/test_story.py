@@ -33,3 +33,8 @@ def test_runs_of_the_same_line_fold_into_one_with_a_count() -> None:
     text = told(lines)
     assert len(text) == 3
     assert text[0].endswith("error (x2)") and "lost" in text[1] and text[2].endswith("error (x2)")
+
+
+def test_an_order_without_any_trace_says_so_instead_of_telling_the_whole_run() -> None:
+    lines = [Line(100.0, "campaign", "kill"), Line(109.0, "worker", "a-002: assigned [...]")]
+    assert told(lines) == ["  no trace of the order in the source or state topics or in the sandbox"]
