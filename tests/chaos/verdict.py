@@ -48,6 +48,10 @@ class Verdict:
     story: str = ""
 
 
+#: A topic read gives up when no record arrived for this long before its end (tansu on S3 is slow).
+IDLE_TIMEOUT_S = 60.0
+
+
 @dataclass(frozen=True)
 class Log:
     """A topic's records up to its end, and that end per partition (the high watermark).
@@ -64,13 +68,15 @@ class Log:
         return sum(self.ends.values())
 
 
-def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Message]:
+def read_topic(bootstrap: str, topic: str, idle_timeout: float = IDLE_TIMEOUT_S) -> list[Message]:
     """Every record of ``topic`` up to its current end (see :func:`read_log`)."""
-    return read_log(bootstrap, topic, timeout).messages
+    return read_log(bootstrap, topic, idle_timeout).messages
 
 
-def read_log(bootstrap: str, topic: str, timeout: float = 60.0) -> Log:
-    """Every record of ``topic`` up to its current end, with the ends.
+def read_log(bootstrap: str, topic: str, idle_timeout: float = IDLE_TIMEOUT_S) -> Log:
+    """Every record of ``topic`` up to its current end, with the ends; raises :class:`TimeoutError`
+    when no record arrives for ``idle_timeout`` seconds before the end (a partial read would make
+    records look lost).
 
     The end is the high watermark that the broker's Fetch answers carry: tansu's ListOffsets answer
     is wrong (the memory engine answers the last batch's base offset + 1, the S3 engine answered 1
@@ -81,7 +87,7 @@ def read_log(bootstrap: str, topic: str, timeout: float = 60.0) -> Log:
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-        found = _read_until_end(consumer, topic, dict.fromkeys(partitions, 0), timeout)
+        found = _read_until_end(consumer, topic, dict.fromkeys(partitions, 0), idle_timeout)
         ends = {p: max(consumer.get_watermark_offsets(TopicPartition(topic, p), cached=True)[1], 0)
                 for p in partitions}  # fmt: skip
         return Log(found, ends)
@@ -90,16 +96,20 @@ def read_log(bootstrap: str, topic: str, timeout: float = 60.0) -> Log:
 
 
 def _read_until_end(
-    consumer: Consumer, topic: str, next_offsets: dict[int, int], timeout: float
+    consumer: Consumer, topic: str, next_offsets: dict[int, int], idle_timeout: float
 ) -> list[Message]:
     found: list[Message] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not _at_end(consumer, topic, next_offsets):
+    idle_since = time.monotonic()
+    while not _at_end(consumer, topic, next_offsets):
+        if time.monotonic() - idle_since > idle_timeout:
+            raise TimeoutError(f"{topic}: {len(found)} records read, then none for {idle_timeout:.0f}s "
+                               f"before the end ({next_offsets})")  # fmt: skip
         message = consumer.poll(0.5)
         if message is None or message.error() is not None:
             continue
         found.append(message)
         next_offsets[message.partition() or 0] = (message.offset() or 0) + 1
+        idle_since = time.monotonic()
     return found
 
 
