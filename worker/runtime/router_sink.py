@@ -5,8 +5,9 @@ this sink adds the one rule that depends on traffic: when Batch is available and
 corrections (OrderUpdated/Cancelled/Refunded) over the last ``window_s`` seconds exceeds
 ``threshold_per_s``, corrections routed to REST go to Batch instead.
 
-Redeliveries: a finished deletion is noted in its key's Stream progress (the :class:`Ledger`, saved
-to the state topic), and a REST or Batch record the ledger knows as finished is skipped. Without it, a
+Redeliveries: a finished deletion is noted in its key's Stream progress (the Stream sink is also the
+ledger, see :class:`StreamPort`; saved to the state topic), and a REST or Batch record it knows as
+finished is skipped. Without it, a
 deletion redelivered after a restart finds no order (it was deleted), and would wait
 ``CDPW_CORRECTION_WAIT_S`` for one that never comes, holding its key and, on Batch, uploading a file
 per attempt. Other corrections write the order's full state: a redelivery only repeats a write.
@@ -32,7 +33,6 @@ from worker.events import Event, OrderDeleted
 from worker.fates import fate_table
 from worker.mapping.corrections import Route, RoutingPolicy, is_correction, route_for
 from worker.metrics import Metrics
-from worker.runtime.cdp_sink import CdpSink
 from worker.runtime.corrections_sink import CorrectionsSink, build_corrections_sink
 from worker.runtime.records import Record
 from worker.runtime.sinks import Sink
@@ -63,8 +63,9 @@ class CorrectionRate:
         return len(self._seen) / self.window_s > self.threshold_per_s
 
 
-class Ledger(Protocol):
-    """Records finished per key across restarts (:class:`worker.runtime.cdp_sink.CdpSink`'s progress)."""
+class StreamPort(Sink, Protocol):
+    """The Stream sink, which also keeps the records finished per key across restarts in its progress
+    (:class:`worker.runtime.cdp_sink.CdpSink`)."""
 
     def finished_before(self, record: Record, event: Event) -> bool: ...
 
@@ -74,13 +75,12 @@ class Ledger(Protocol):
 class RouterSink:
     """Routes each event by the routing table; see the module docstring."""
 
-    def __init__(self, stream: Sink, corrections: CorrectionsSink, policy: RoutingPolicy,
-                 rate: CorrectionRate | None = None, ledger: Ledger | None = None) -> None:  # fmt: skip
+    def __init__(self, stream: StreamPort, corrections: CorrectionsSink, policy: RoutingPolicy,
+                 rate: CorrectionRate | None = None) -> None:  # fmt: skip
         self._stream = stream
         self._corrections = corrections
         self._policy = policy
         self._rate = rate
-        self._ledger = ledger
         self._chosen: OrderedDict[tuple[str, int, int], Route] = OrderedDict()
 
     def route(self, event: Event) -> Route:
@@ -95,7 +95,7 @@ class RouterSink:
         # engine's circuit breakers are per API) and a half-written REST correction is finished on REST.
         where = (record.topic, record.partition, record.offset)
         route = self._chosen.pop(where, None) or self.route(event)
-        if route is not Route.STREAM and self._finished_before(record, event):
+        if route is not Route.STREAM and self._stream.finished_before(record, event):
             log.info("skipping finished record", extra={"event_id": event.event_id, "offset": record.offset})
             return
         try:
@@ -106,11 +106,8 @@ class RouterSink:
         except TransientError:
             self._remember(where, route)
             raise
-        if isinstance(event, OrderDeleted) and self._ledger is not None:
-            await self._ledger.note_finished(record, event)
-
-    def _finished_before(self, record: Record, event: Event) -> bool:
-        return self._ledger is not None and self._ledger.finished_before(record, event)
+        if isinstance(event, OrderDeleted):
+            await self._stream.note_finished(record, event)
 
     def _remember(self, where: tuple[str, int, int], route: Route) -> None:
         self._chosen[where] = route
@@ -157,10 +154,10 @@ def build_batch_uploader(settings: Settings, metrics: Metrics | None) -> BatchUp
     return BatchUploader(BatchApi(http, upload, fate_table(settings.fate_overrides)), options, metrics)
 
 
-def build_router_sink(settings: Settings, metrics: Metrics, stream: CdpSink) -> RouterSink:
-    """The router around the Stream sink ``stream`` (also its ledger) and a new corrections sink."""
+def build_router_sink(settings: Settings, metrics: Metrics, stream: StreamPort) -> RouterSink:
+    """The router around the Stream sink ``stream`` and a new corrections sink (no I/O yet)."""
     batch = build_batch_uploader(settings, metrics)
     corrections = build_corrections_sink(settings, metrics, batch)
     threshold = settings.correction_batch_threshold_per_s
     rate = CorrectionRate(threshold) if threshold > 0 else None
-    return RouterSink(stream, corrections, routing_policy(settings, batch is not None), rate, ledger=stream)
+    return RouterSink(stream, corrections, routing_policy(settings, batch is not None), rate)

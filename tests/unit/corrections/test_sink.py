@@ -55,6 +55,12 @@ class FakeStream:
     async def aclose(self) -> None:
         return None
 
+    def finished_before(self, record: Record, event: Event) -> bool:
+        return False
+
+    async def note_finished(self, record: Record, event: Event) -> None:
+        return None
+
 
 def sink(
     rest: FakeRest, clock: Clock, fallback: str = "create", batch: FakeBatch | None = None
@@ -207,8 +213,8 @@ async def test_a_batch_delete_retried_after_a_failed_file_is_done_on_404(build: 
     assert len(batch.actions) == 2
 
 
-def _ledger(state: FakeState) -> CdpSink:
-    """The Stream sink as the router's ledger, on a state topic that outlives a worker restart."""
+def _stream_sink(state: FakeState) -> CdpSink:
+    """The Stream sink (the router's ledger), on a state topic that outlives a worker restart."""
     return CdpSink(FakeCdpStream(), state, CdpSinkOptions())
 
 
@@ -217,20 +223,20 @@ async def test_a_deletion_redelivered_after_a_restart_is_skipped_not_waited_for(
     placed = build("OrderPlaced", **{"guest.anonymous": True})  # an order over REST
     deletion = build("OrderDeleted", order_id="DE-2026-000981", ordered_at="2026-11-27T14:03:10.000Z")
     at = [dataclasses.replace(RECORD, offset=n) for n in (1, 2)]
-    first = RouterSink(FakeStream(), sink(rest, Clock()), RoutingPolicy(), ledger=_ledger(state))
+    first = RouterSink(_stream_sink(state), sink(rest, Clock()), RoutingPolicy())
     await first.assigned([("t", 0)])
     await first.process(at[0], placed)
     await first.process(at[1], deletion)
     assert rest.orders == {}
 
     # a new worker restores the progress and gets both records again (their offsets were not committed)
-    ledger = _ledger(state)
-    again = RouterSink(FakeStream(), sink(rest, Clock()), RoutingPolicy(), ledger=ledger)
+    ledger = _stream_sink(state)
+    again = RouterSink(ledger, sink(rest, Clock()), RoutingPolicy())
     await again.assigned([("t", 0)])
     await again.process(at[0], placed)  # not created again: it is before the finished deletion
     await again.process(at[1], deletion)  # no OrderNotVisibleError: the deletion is known as finished
     assert rest.orders == {}
-    # a record after the deletion is not skipped; without a ledger, the redelivery waits for its order
+    # a record after the deletion is not skipped; a Stream sink without progress lets the redelivery wait
     assert not ledger.finished_before(dataclasses.replace(RECORD, offset=3), build("OrderUpdated"))
     with pytest.raises(OrderNotVisibleError):
         await RouterSink(FakeStream(), sink(rest, Clock()), RoutingPolicy()).process(at[1], deletion)
