@@ -280,7 +280,7 @@ def _run(
     verdict.figures["records"]["committed_when_faults_ended"] = finished_under_faults
     verdict.figures["seconds"] = {"total": round(time.monotonic() - started, 1),
                                   "settle": round(time.monotonic() - settled_at, 1)}  # fmt: skip
-    scene = Scene(chaos.broker.bootstrap, names["source"], names["state"], names["dlq"], db,
+    scene = Scene(chaos.broker.bootstrap, tuple(log.messages), names["state"], names["dlq"], db,
                   chaos.pool.workdir, tuple(chaos.timeline))  # fmt: skip
     verdict.story = tell(scene, outcome.kept, verdict.violations)
     return verdict

@@ -5,7 +5,7 @@ gone once the run ends, so the story is told before the teardown and printed las
 a violation (a few at most) it merges, by wall-clock time:
 
 * the campaign's actions (kills, broker pauses and restarts, outages, slow-downs, rebalances);
-* the key's source records (partition, offset, event type, event id) and the committed offset;
+* the key's source records (partition, offset, event type, event id);
 * every progress the workers saved for the key in the state topic (running plan, steps done,
   pending, finished events), and the key's dead letters;
 * the sandbox's record of the order: creations and changes, the Stream events of its browsers,
@@ -50,10 +50,11 @@ class Line:
 
 @dataclass(frozen=True)
 class Scene:
-    """Where to look: the run's broker and topics, its sandbox database and its working directory."""
+    """Where to look: the run's broker and topics (the source log as the verdict read it), its sandbox
+    database and its working directory."""
 
     bootstrap: str
-    source: str
+    source_log: tuple[Message, ...]
     state: str
     dlq: str
     sandbox_db: Path
@@ -76,15 +77,15 @@ def tell(scene: Scene, work: Workload, violations: list[str]) -> str:
     refs = references(violations)
     if not refs:
         return ""
-    topics = {name: read_topic(scene.bootstrap, name) for name in (scene.source, scene.state, scene.dlq)}
+    state, letters = read_topic(scene.bootstrap, scene.state), read_topic(scene.bootstrap, scene.dlq)
     stories = []
     for ref in refs:
         key, events = _events_of(work, ref)
         lines = [
             *(Line(at, "campaign", name) for at, name in scene.timeline),
-            *_source_lines(topics[scene.source], key, events),
-            *_state_lines(topics[scene.state], key, events),
-            *_letter_lines(topics[scene.dlq], key),
+            *_source_lines(scene.source_log, key, events),
+            *_state_lines(state, key, events),
+            *_letter_lines(letters, key),
             *_sandbox_lines(scene.sandbox_db, ref),
             *_log_lines(scene.workdir, events),
         ]
@@ -140,34 +141,34 @@ def _events_of(work: Workload, ref: str) -> tuple[str, set[str]]:
     return key, events
 
 
-def _of_key(messages: list[Message], key: str) -> Iterator[tuple[float, Message]]:
-    """The messages of ``key`` with their Kafka timestamps (epoch seconds)."""
+def _of_key(messages: Iterable[Message], key: str) -> Iterator[tuple[float, Message, dict[str, Any] | None]]:
+    """The messages of ``key``: Kafka timestamp (epoch seconds), message, JSON value (None if not JSON)."""
     for message in messages:
-        if (message.key() or b"").decode(errors="replace") == key:
-            yield message.timestamp()[1] / 1000, message
-
-
-def _source_lines(messages: list[Message], key: str, events: set[str]) -> Iterator[Line]:
-    for at, message in _of_key(messages, key):
+        if (message.key() or b"").decode(errors="replace") != key:
+            continue
         try:
-            event = json.loads(message.value() or b"")
+            data = json.loads(message.value() or b"")
         except ValueError:
-            yield Line(at, "source", f"p{message.partition()}@{message.offset()} (not JSON)")
+            data = None
+        yield message.timestamp()[1] / 1000, message, data if isinstance(data, dict) else None
+
+
+def _source_lines(messages: Iterable[Message], key: str, events: set[str]) -> Iterator[Line]:
+    for at, message, event in _of_key(messages, key):
+        where = f"p{message.partition()}@{message.offset()}"
+        if event is None:
+            yield Line(at, "source", f"{where} (not JSON)")
             continue
         what = f"{event.get('event_type')} {str(event.get('event_id'))[:8]}"
-        yield Line(
-            at, "source", f"p{message.partition()}@{message.offset()} {what}", event.get("event_id") in events
-        )
+        yield Line(at, "source", f"{where} {what}", event.get("event_id") in events)
 
 
 def _state_lines(messages: list[Message], key: str, events: set[str]) -> Iterator[Line]:
     """The key's saved progress, each time it changed (other than the session's last use); its own
     saves are those of the order's plan and the one that finished it."""
     told, finished = "", set[str]()
-    for at, message in _of_key(messages, key):
-        try:
-            data = json.loads(message.value() or b"")
-        except ValueError:
+    for at, message, data in _of_key(messages, key):
+        if data is None:
             yield Line(at, "state", f"@{message.offset()} (unreadable)")
             continue
         text = _progress(data)
@@ -195,7 +196,7 @@ def _progress(data: dict[str, Any]) -> str:
 
 
 def _letter_lines(messages: list[Message], key: str) -> Iterator[Line]:
-    for at, message in _of_key(messages, key):
+    for at, message, _ in _of_key(messages, key):
         headers = {name: value.decode(errors="replace") for name, value in headers_of(message).items()}
         why = f"{headers.get('cdpw.stage')}/{headers.get('cdpw.reason')}"
         yield Line(at, "dlq", f"{why} from @{headers.get('__connect.errors.offset')}")

@@ -56,13 +56,14 @@ class Workload:
         pairs: list[Pair] = []
         gone: set[str] = set()
         for index, record in enumerate(self.records):
-            bad = record.label.startswith("poison:")
-            pair = None if bad else next(good)
+            pair = None if record.label.startswith("poison:") else next(good)
             if index in lost:
-                gone |= {record.key} if bad else set()
+                if pair is None:
+                    gone.add(record.key)
                 continue
             records.append(record)
-            pairs += [] if pair is None else [pair]
+            if pair is not None:
+                pairs.append(pair)
         poison = tuple(item for item in self.poison if item.key not in gone)
         return Workload(tuple(records), tuple(pairs), poison)
 
