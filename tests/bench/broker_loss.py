@@ -1,7 +1,7 @@
 """Does the campaign's broker keep what it acknowledged across restarts?
 
 ``python -m tests.bench.broker_loss [--records N] [--restarts R] [--signal SIGKILL|SIGTERM] [--runs K]``
-produces ``N`` records (100/s, idempotent producer, ``acks=all``) to a 6-partition topic on tansu with
+produces ``N`` records (100/s, the campaign's idempotent producer) to a 6-partition topic on tansu with
 S3 storage (the fault campaign's :func:`tests.support.durable_broker.durable_broker`) while it restarts
 the broker ``R`` times with the signal, then reads the topic back and prints one line per run: records
 acknowledged, records in the log, acknowledged records missing, extra copies, partitions whose end
@@ -15,15 +15,14 @@ import argparse
 import json
 import random
 import signal
-import threading
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
-from confluent_kafka import KafkaError, Message, Producer
-
-from tests.chaos.verdict import read_log
+from tests.chaos.rig import PacedProducer
+from tests.chaos.verdict import lost_and_doubled, read_log
+from tests.chaos.workload import Record
 from tests.support.durable_broker import durable_broker
 from tests.support.kafka import create_topics
 
@@ -35,38 +34,25 @@ def run(records: int, restarts: int, signum: signal.Signals, seed: int) -> dict[
     workdir = ARTIFACTS / f"run-{seed}-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    workload = tuple(Record(f"k{n % 40}", str(n).encode(), "record") for n in range(records))
     with durable_broker(workdir) as broker:
         topic = f"loss-{uuid.uuid4().hex[:8]}"
         create_topics(broker.bootstrap, (topic, 6))
-        conf = {"bootstrap.servers": broker.bootstrap, "linger.ms": 5, "acks": "all",
-                "enable.idempotence": True, "message.timeout.ms": 300000, "log_level": 0}  # fmt: skip
-        producer = Producer(conf)
-        acked: set[int] = set()
-
-        def report(error: KafkaError | None, message: Message) -> None:
-            if error is None:
-                acked.add(int(message.value() or b"-1"))
-
-        def produce() -> None:
-            for n in range(records):
-                producer.produce(topic, key=f"k{n % 40}".encode(), value=str(n).encode(), on_delivery=report)
-                producer.poll(0)
-                time.sleep(1 / RATE_PER_S)
-            producer.flush(120)
-
-        thread = threading.Thread(target=produce)
-        thread.start()
+        # the campaign's producer: idempotent, acks=all, each record's index in a header
+        seconds = records / RATE_PER_S
+        producer = PacedProducer(broker.bootstrap, topic, workload, seconds, workdir / "producer.log")
+        producer.start()
         for _ in range(restarts):
             time.sleep(rng.uniform(0.5, 2.5))
             broker.restart(signum, rng.uniform(0.3, 1.5))
-        thread.join()
+        producer.join(timeout=300)
         log = read_log(broker.bootstrap, topic)
-    values = Counter(int(message.value() or b"-1") for message in log.messages)
+    missing, extra = lost_and_doubled(producer.acked, log)
     per_partition = Counter(message.partition() for message in log.messages)
     warnings = (workdir / "broker.log").read_text(errors="replace").count("DuplicateSequenceNumber")
     return {
-        "signal": signum.name, "restarts": restarts, "acked": len(acked), "in_log": len(log.messages),
-        "missing": sorted(acked - set(values)), "extra_copies": sum(n - 1 for n in values.values()),
+        "signal": signum.name, "restarts": restarts, "acked": producer.delivered, "in_log": len(log.messages),
+        "missing": sorted(missing), "extra_copies": extra,
         "empty_offsets": {p: end - per_partition[p] for p, end in log.ends.items() if end > per_partition[p]},
         "duplicate_sequence_warnings": warnings,
     }  # fmt: skip
